@@ -1,0 +1,168 @@
+"""The dashboard's web app and command line: `python app.py --help`."""
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from typing import Sequence
+
+from flask import Flask, Response, abort, jsonify, render_template, request
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from mjpeg import CONTENT_TYPE
+from sources import FLIP_METHODS, InputSpec, SourceError, open_source
+from stream import Pipeline
+
+log = logging.getLogger("dashboard")
+
+
+def create_app(pipeline: Pipeline, title: str = "DNN Dashboard") -> Flask:
+    """The Flask app serving the page, the MJPEG stream, snapshots and stats of `pipeline`."""
+    app = Flask(__name__)
+
+    @app.get("/")
+    def index() -> str:
+        return render_template("index.html", title=title)
+
+    @app.get("/video_feed")
+    def video_feed() -> Response:
+        sock = request.environ.get("werkzeug.socket")
+        parts = pipeline.broadcaster.parts_for_viewer(sock)
+        return Response(parts, mimetype=None, content_type=CONTENT_TYPE,
+                        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+    @app.get("/snapshot.jpg")
+    def snapshot() -> Response:
+        frame = pipeline.broadcaster.latest
+        if frame is None:
+            abort(503, "no frame yet")
+        return Response(frame.jpeg, content_type="image/jpeg", headers={
+            "Cache-Control": "no-store", "X-Frame-Index": str(frame.index),
+            "X-Timestamp": f"{frame.timestamp:.6f}"})
+
+    @app.get("/stats")
+    def stats() -> Response:
+        return jsonify(pipeline.stats())
+
+    @app.get("/healthz")
+    def healthz() -> tuple[Response, int]:
+        state = pipeline.capture.state
+        return jsonify({"status": "ok", "source": state}), 200
+
+    return app
+
+
+class StreamingRequestHandler(WSGIRequestHandler):
+    """Werkzeug's handler, answering in HTTP/1.0.
+
+    Werkzeug closes every connection after one response anyway, so HTTP/1.1 buys nothing
+    here; HTTP/1.0 spares each MJPEG part the chunked framing (three extra writes).
+    """
+
+    protocol_version = "HTTP/1.0"
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        if logging.getLogger("werkzeug").isEnabledFor(logging.DEBUG):
+            super().log_request(code, size)
+
+
+def make_http_server(app: Flask, host: str, port: int, ssl_cert: str | None = None,
+                     ssl_key: str | None = None) -> BaseWSGIServer:
+    """A thread-per-connection server: a viewer never waits for a slot in a fixed pool."""
+    ssl_context = (ssl_cert, ssl_key) if ssl_cert and ssl_key else None
+    return make_server(host, port, app, threaded=True, request_handler=StreamingRequestHandler,
+                       ssl_context=ssl_context)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        description="Live video dashboard: runs DNNs on a camera stream and serves it as MJPEG "
+                    "with a REST control panel.")
+    source = parser.add_argument_group("input (as jetson-utils' videoSource)")
+    source.add_argument("--input", default="test://", metavar="URI",
+                        help="test:// (a moving test pattern, the default), /dev/videoN, "
+                             "v4l2:///dev/videoN, csi://N, rtsp://..., http(s)://..., a video "
+                             "file, an image, a folder or a glob of images")
+    source.add_argument("--input-width", type=int, metavar="PX", help="frame width")
+    source.add_argument("--input-height", type=int, metavar="PX", help="frame height")
+    source.add_argument("--input-rate", type=float, metavar="FPS",
+                        help="frame rate (images: slideshow rate, default 1)")
+    source.add_argument("--input-loop", type=int, default=0, metavar="N",
+                        help="files: 0 play once, N loop N more times, -1 forever")
+    source.add_argument("--input-flip", default="none", choices=FLIP_METHODS,
+                        help="flip or rotate the input")
+    server = parser.add_argument_group("server")
+    server.add_argument("--host", default="0.0.0.0", help="interface to listen on")
+    server.add_argument("--port", type=int, default=8050, help="port to listen on")
+    server.add_argument("--title", default="DNN Dashboard", help="the page's title")
+    server.add_argument("--ssl-cert", metavar="PEM", help="certificate; HTTPS with --ssl-key")
+    server.add_argument("--ssl-key", metavar="PEM", help="private key; HTTPS with --ssl-cert")
+    server.add_argument("--jpeg-quality", type=int, default=80, choices=range(1, 101),
+                        metavar="1-100", help="JPEG quality of the stream (default 80)")
+    server.add_argument("--verbose", action="store_true", help="log every request")
+    return parser
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    for name in ("input_width", "input_height", "input_rate"):
+        value = getattr(args, name)
+        if value is not None and value <= 0:
+            parser.error(f"--{name.replace('_', '-')} must be positive")
+    if bool(args.ssl_cert) != bool(args.ssl_key):
+        parser.error("--ssl-cert and --ssl-key go together")
+    return args
+
+
+def input_spec(args: argparse.Namespace) -> InputSpec:
+    return InputSpec(uri=args.input, width=args.input_width, height=args.input_height,
+                     rate=args.input_rate, loop=args.input_loop, flip=args.input_flip)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Start the pipeline and the server; return the exit code when stopped by a signal."""
+    spec = input_spec(args)
+    try:
+        source = open_source(spec)
+    except SourceError as error:
+        print(f"error: input {error}", file=sys.stderr)
+        return 2
+    pipeline = Pipeline(source, lambda: open_source(spec), flip=spec.flip,
+                        jpeg_quality=args.jpeg_quality)
+    try:
+        server = make_http_server(create_app(pipeline, args.title), args.host, args.port,
+                                  args.ssl_cert, args.ssl_key)
+    except (OSError, SystemExit) as error:
+        source.close()
+        print(f"error: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
+        return 2
+    pipeline.start()
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    serving = threading.Thread(target=server.serve_forever, name="http", daemon=True)
+    serving.start()
+    scheme = "https" if args.ssl_cert else "http"
+    shown_host = "localhost" if args.host in ("0.0.0.0", "::") else args.host
+    log.info("serving %s on %s://%s:%d", source.description, scheme, shown_host,
+             server.server_port)
+    stop.wait()
+    log.info("stopping")
+    pipeline.stop()
+    server.shutdown()
+    server.server_close()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,338 @@
+"""Video inputs: the test pattern, V4L2 and CSI cameras, network streams, files, images.
+
+`open_source(spec)` turns an --input URI into a Source, or raises SourceError with a one-line
+reason. A Source hands out BGR frames with `read()`; it returns None when the input has ended
+(a file played to its end, its loops used up) and raises SourceError when the input fails
+(a camera unplugged, a stream dropped). Reconnecting is the capture thread's job, not theirs.
+"""
+from __future__ import annotations
+
+import glob
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Protocol
+from urllib.parse import urlparse
+
+import cv2
+import numpy as np
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
+FLIP_METHODS = (
+    "none", "counterclockwise", "rotate-180", "clockwise",
+    "horizontal", "vertical", "upper-right-diagonal", "upper-left-diagonal",
+)
+TEST_PATTERN_URIS = {"", "test", "test://", "testpattern", "test://pattern"}
+
+
+class SourceError(Exception):
+    """An input that cannot be opened or read; the message names the input and the reason."""
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """What the command line asked for."""
+
+    uri: str = "test://"
+    width: int | None = None
+    height: int | None = None
+    rate: float | None = None
+    loop: int = 0  # 0 once, N more times, -1 forever (jetson-utils' --input-loop)
+    flip: str = "none"
+
+
+class Source(Protocol):
+    """A video input. `pace` is the rate to pace reads at, or None if the device paces them."""
+
+    description: str
+    pace: float | None
+
+    def read(self) -> np.ndarray | None: ...
+
+    def close(self) -> None: ...
+
+
+class TestPattern:
+    """A synthetic moving picture: colour bars, a ramp, a bouncing ball, the frame index and time."""
+
+    def __init__(self, width: int = 640, height: int = 480, rate: float = 30.0) -> None:
+        self.description = f"test pattern {width}x{height} @ {rate:g} fps"
+        self.pace = rate
+        self._size = (width, height)
+        self._background = self._make_background(width, height)
+        self._count = 0
+
+    @staticmethod
+    def _make_background(width: int, height: int) -> np.ndarray:
+        bars = np.array([(192, 192, 192), (0, 192, 192), (192, 192, 0), (0, 192, 0),
+                         (192, 0, 192), (0, 0, 192), (192, 0, 0)], dtype=np.uint8)
+        columns = (np.arange(width) * len(bars) // width).clip(0, len(bars) - 1)
+        image = np.empty((height, width, 3), dtype=np.uint8)
+        split = height * 2 // 3
+        image[:split] = bars[columns][None, :, :]
+        ramp = np.linspace(0, 255, width, dtype=np.uint8)
+        image[split:] = ramp[None, :, None]
+        return image
+
+    def read(self) -> np.ndarray:
+        width, height = self._size
+        frame = self._background.copy()
+        t = self._count / (self.pace or 30.0)
+        radius = max(8, min(width, height) // 12)
+        x = int(radius + (width - 2 * radius) * (0.5 + 0.5 * np.sin(t * 1.3)))
+        y = int(radius + (height - 2 * radius) * (0.5 + 0.5 * np.sin(t * 2.1 + 1.0)))
+        cv2.circle(frame, (x, y), radius, (255, 255, 255), -1, cv2.LINE_AA)
+        cv2.circle(frame, (x, y), radius // 2, (40, 40, 220), -1, cv2.LINE_AA)
+        stamp = time.strftime("%H:%M:%S") + f".{int(time.time() * 1000) % 1000:03d}"
+        scale = height / 480
+        cv2.rectangle(frame, (0, 0), (int(330 * scale), int(70 * scale)), (0, 0, 0), -1)
+        for row, text in enumerate((f"frame {self._count}", stamp)):
+            cv2.putText(frame, text, (int(10 * scale), int((30 + 30 * row) * scale)),
+                        cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), max(1, int(2 * scale)),
+                        cv2.LINE_AA)
+        self._count += 1
+        return frame
+
+    def close(self) -> None:
+        pass
+
+
+class CaptureSource:
+    """Anything OpenCV's VideoCapture opens: cameras, network streams, video files."""
+
+    def __init__(self, capture: cv2.VideoCapture, description: str, *, pace: float | None,
+                 loop: int = 0, size: tuple[int, int] | None = None) -> None:
+        self.description = description
+        self.pace = pace
+        self._capture = capture
+        self._loops_left = loop
+        self._size = size
+        self._delivered_any = False
+
+    def read(self) -> np.ndarray | None:
+        ok, frame = self._capture.read()
+        if not ok and self._loops_left != 0 and self._delivered_any and self._rewind():
+            ok, frame = self._capture.read()
+        if not ok:
+            if self.pace is None:  # a live device or stream: failing to read is a loss
+                raise SourceError(f"{self.description}: no frame (device or stream lost)")
+            return None
+        self._delivered_any = True
+        if self._size and (frame.shape[1], frame.shape[0]) != self._size:
+            frame = cv2.resize(frame, self._size, interpolation=cv2.INTER_AREA)
+        return frame
+
+    def _rewind(self) -> bool:
+        if self._loops_left > 0:
+            self._loops_left -= 1
+        return bool(self._capture.set(cv2.CAP_PROP_POS_FRAMES, 0))
+
+    def close(self) -> None:
+        self._capture.release()
+
+
+class ImageSequence:
+    """A still image, a folder or a glob of images, shown as a slideshow at `pace` fps."""
+
+    def __init__(self, paths: list[Path], description: str, *, pace: float, loop: int,
+                 size: tuple[int, int] | None) -> None:
+        self.description = description
+        self.pace = pace
+        self._paths = paths
+        self._position = 0
+        self._loops_left = loop
+        self._size = size
+
+    def read(self) -> np.ndarray | None:
+        if self._position == len(self._paths):
+            if self._loops_left == 0:
+                return None
+            if self._loops_left > 0:
+                self._loops_left -= 1
+            self._position = 0
+        path = self._paths[self._position]
+        self._position += 1
+        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if image is None:
+            raise SourceError(f"{path}: not a readable image")
+        if self._size:
+            image = cv2.resize(image, self._size, interpolation=cv2.INTER_AREA)
+        return image
+
+    def close(self) -> None:
+        pass
+
+
+class JetsonSource:
+    """jetson_utils.videoSource: every URI jetson-utils knows, decoded on the GPU."""
+
+    def __init__(self, jetson_utils, spec: InputSpec) -> None:
+        argv = [f"--input-loop={spec.loop}", f"--input-flip={spec.flip}"]
+        argv += [f"--input-width={spec.width}"] if spec.width else []
+        argv += [f"--input-height={spec.height}"] if spec.height else []
+        argv += [f"--input-rate={spec.rate:g}"] if spec.rate else []
+        self.description = f"{spec.uri} (jetson_utils.videoSource)"
+        self.pace = None
+        self._utils = jetson_utils
+        try:
+            self._source = jetson_utils.videoSource(spec.uri, argv=argv)
+        except Exception as error:  # jetson-utils raises a bare Exception on failure
+            raise SourceError(f"{spec.uri}: {error}") from error
+
+    def read(self) -> np.ndarray | None:
+        try:
+            image = self._source.Capture(format="rgb8", timeout=1000)
+        except Exception as error:
+            raise SourceError(f"{self.description}: {error}") from error
+        if image is None:  # a timeout: no frame yet
+            if not self._source.IsStreaming():
+                return None
+            raise SourceError(f"{self.description}: no frame within 1 s")
+        self._utils.cudaDeviceSynchronize()
+        return cv2.cvtColor(self._utils.cudaToNumpy(image), cv2.COLOR_RGB2BGR)
+
+    def close(self) -> None:
+        self._source.Close()
+
+
+def flip_frame(frame: np.ndarray, method: str) -> np.ndarray:
+    """Apply one of jetson-utils' --input-flip methods."""
+    operations: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+        "none": lambda f: f,
+        "counterclockwise": lambda f: cv2.rotate(f, cv2.ROTATE_90_COUNTERCLOCKWISE),
+        "rotate-180": lambda f: cv2.rotate(f, cv2.ROTATE_180),
+        "clockwise": lambda f: cv2.rotate(f, cv2.ROTATE_90_CLOCKWISE),
+        "horizontal": lambda f: cv2.flip(f, 1),
+        "vertical": lambda f: cv2.flip(f, 0),
+        "upper-right-diagonal": lambda f: cv2.rotate(cv2.transpose(f), cv2.ROTATE_180),
+        "upper-left-diagonal": cv2.transpose,
+    }
+    return operations[method](frame)
+
+
+def _import_jetson_utils():
+    try:
+        import jetson_utils  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    return jetson_utils
+
+
+def _gstreamer_available() -> bool:
+    return any(line.strip().startswith("GStreamer:") and "YES" in line
+               for line in cv2.getBuildInformation().splitlines())
+
+
+def _open_capture(target: str | int, api: int, description: str,
+                  params: list[int] | None = None) -> cv2.VideoCapture:
+    capture = cv2.VideoCapture(target, api, params or [])
+    if not capture.isOpened():
+        capture.release()
+        raise SourceError(f"{description}: cannot be opened")
+    return capture
+
+
+def _open_v4l2(spec: InputSpec, device: str) -> CaptureSource:
+    if not os.path.exists(device):
+        raise SourceError(f"{spec.uri}: no such device {device}")
+    capture = _open_capture(device, cv2.CAP_V4L2, spec.uri)
+    capture.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter_fourcc(*"MJPG"))
+    if spec.width and spec.height:
+        capture.set(cv2.CAP_PROP_FRAME_WIDTH, spec.width)
+        capture.set(cv2.CAP_PROP_FRAME_HEIGHT, spec.height)
+    if spec.rate:
+        capture.set(cv2.CAP_PROP_FPS, spec.rate)
+    capture.set(cv2.CAP_PROP_BUFFERSIZE, 1)
+    return CaptureSource(capture, f"{device} (V4L2)", pace=None)
+
+
+def _open_csi(spec: InputSpec, sensor: str) -> CaptureSource:
+    if not _gstreamer_available():
+        raise SourceError(f"{spec.uri}: this OpenCV was built without GStreamer, which a CSI "
+                          "camera needs (use jetson_utils or a GStreamer build of OpenCV)")
+    width, height, rate = spec.width or 1280, spec.height or 720, spec.rate or 30
+    pipeline = (f"nvarguscamerasrc sensor-id={sensor} ! video/x-raw(memory:NVMM), "
+                f"width={width}, height={height}, framerate={int(rate)}/1 ! nvvidconv ! "
+                "video/x-raw, format=BGRx ! videoconvert ! video/x-raw, format=BGR ! "
+                "appsink drop=true max-buffers=1")
+    capture = _open_capture(pipeline, cv2.CAP_GSTREAMER, spec.uri)
+    return CaptureSource(capture, f"CSI camera {sensor}", pace=None)
+
+
+def redact_credentials(uri: str) -> str:
+    """The URI without a user name and password, fit for logs and /stats."""
+    parsed = urlparse(uri)
+    if parsed.username is None and parsed.password is None:
+        return uri
+    host = (parsed.hostname or "") + (f":{parsed.port}" if parsed.port else "")
+    return parsed._replace(netloc=host).geturl()
+
+
+def _open_network(spec: InputSpec) -> CaptureSource:
+    # Low latency: RTSP over TCP (no lost UDP packets), no input buffering, short timeouts.
+    os.environ.setdefault("OPENCV_FFMPEG_CAPTURE_OPTIONS",
+                          "rtsp_transport;tcp|fflags;nobuffer|flags;low_delay")
+    params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, 5000, cv2.CAP_PROP_READ_TIMEOUT_MSEC, 5000]
+    capture = _open_capture(spec.uri, cv2.CAP_FFMPEG, redact_credentials(spec.uri), params)
+    capture.set(cv2.CAP_PROP_BUFFERSIZE, 1)
+    return CaptureSource(capture, redact_credentials(spec.uri), pace=None)
+
+
+def _size(spec: InputSpec) -> tuple[int, int] | None:
+    return (spec.width, spec.height) if spec.width and spec.height else None
+
+
+def _open_path(spec: InputSpec, path: str) -> Source:
+    if any(char in path for char in "*?["):
+        paths = sorted(Path(p) for p in glob.glob(path) if Path(p).suffix.lower() in IMAGE_SUFFIXES)
+        if not paths:
+            raise SourceError(f"{spec.uri}: the pattern matches no images")
+        return ImageSequence(paths, f"{len(paths)} images matching {path}", pace=spec.rate or 1.0,
+                             loop=spec.loop, size=_size(spec))
+    target = Path(path)
+    if target.is_dir():
+        paths = sorted(p for p in target.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        if not paths:
+            raise SourceError(f"{spec.uri}: the folder holds no images")
+        return ImageSequence(paths, f"{len(paths)} images in {path}", pace=spec.rate or 1.0,
+                             loop=spec.loop, size=_size(spec))
+    if not target.exists():
+        raise SourceError(f"{spec.uri}: no such file, folder or device")
+    if target.suffix.lower() in IMAGE_SUFFIXES:
+        if cv2.imread(str(target)) is None:
+            raise SourceError(f"{spec.uri}: not a readable image")
+        return ImageSequence([target], f"image {path}", pace=spec.rate or 1.0, loop=spec.loop,
+                             size=_size(spec))
+    capture = _open_capture(str(target), cv2.CAP_FFMPEG, spec.uri)
+    if not capture.read()[0] or not capture.set(cv2.CAP_PROP_POS_FRAMES, 0):
+        capture.release()
+        raise SourceError(f"{spec.uri}: not a readable video")
+    file_rate = capture.get(cv2.CAP_PROP_FPS)
+    rate = spec.rate or (file_rate if 0 < file_rate < 1000 else 30.0)
+    return CaptureSource(capture, f"video file {path}", pace=rate, loop=spec.loop,
+                         size=_size(spec))
+
+
+def open_source(spec: InputSpec) -> Source:
+    """Open the input an --input URI names; SourceError says why it cannot be."""
+    uri = spec.uri.strip()
+    parsed = urlparse(uri)
+    if uri in TEST_PATTERN_URIS:
+        return TestPattern(spec.width or 640, spec.height or 480, spec.rate or 30.0)
+    jetson_utils = _import_jetson_utils()
+    if jetson_utils is not None:
+        return JetsonSource(jetson_utils, spec)
+    if parsed.scheme == "v4l2":
+        return _open_v4l2(spec, parsed.path or parsed.netloc)
+    if uri.startswith("/dev/video"):
+        return _open_v4l2(spec, uri)
+    if parsed.scheme == "csi":
+        return _open_csi(spec, parsed.netloc or "0")
+    if parsed.scheme in ("rtsp", "rtsps", "rtmp", "http", "https"):
+        return _open_network(spec)
+    if parsed.scheme == "file":
+        return _open_path(spec, parsed.path)
+    if parsed.scheme and len(parsed.scheme) > 1:
+        raise SourceError(f"{uri}: unsupported input scheme '{parsed.scheme}://'")
+    return _open_path(spec, uri)

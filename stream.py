@@ -1,0 +1,286 @@
+"""The streaming pipeline: capture -> (networks) -> overlay -> encode once -> publish.
+
+Two threads. The capture thread keeps only the newest frame in a slot and reconnects a lost
+input with capped backoff. The processing thread takes the newest frame, encodes ONE JPEG and
+publishes it to the Broadcaster, which every viewer reads from.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Callable
+
+import cv2
+import numpy as np
+
+from broadcast import Broadcaster, EncodedFrame
+from mjpeg import encode_part
+from sources import Source, SourceError, flip_frame
+
+log = logging.getLogger(__name__)
+
+ONLINE, RECONNECTING, OFFLINE = "online", "reconnecting", "offline"
+OFFLINE_REPUBLISH_S = 1.0
+
+
+@dataclass(frozen=True)
+class CapturedFrame:
+    image: np.ndarray
+    index: int
+    timestamp: float  # capture time, Unix seconds
+
+
+class LatestFrame:
+    """A one-frame slot: the writer replaces, readers wait for an index newer than theirs."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._frame: CapturedFrame | None = None
+
+    def put(self, frame: CapturedFrame) -> None:
+        with self._condition:
+            self._frame = frame
+            self._condition.notify_all()
+
+    def wait_newer(self, index: int, timeout: float) -> CapturedFrame | None:
+        with self._condition:
+            self._condition.wait_for(
+                lambda: self._frame is not None and self._frame.index > index, timeout)
+            frame = self._frame
+        return frame if frame is not None and frame.index > index else None
+
+
+class RateMeter:
+    """Events per second over a sliding window."""
+
+    def __init__(self, window_s: float = 2.0) -> None:
+        self._window = window_s
+        self._times: deque[float] = deque()
+        self._lock = threading.Lock()
+
+    def tick(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            self._times.append(now)
+            while self._times and now - self._times[0] > self._window:
+                self._times.popleft()
+
+    def rate(self) -> float:
+        now = time.monotonic()
+        with self._lock:
+            recent = [t for t in self._times if now - t <= self._window]
+        if len(recent) < 2:
+            return 0.0
+        return (len(recent) - 1) / max(now - recent[0], 1e-6)
+
+
+class Average:
+    """An exponential moving average of a duration, in milliseconds."""
+
+    def __init__(self, weight: float = 0.1) -> None:
+        self._weight = weight
+        self.value: float | None = None
+
+    def add(self, milliseconds: float) -> None:
+        self.value = milliseconds if self.value is None else (
+            self.value + self._weight * (milliseconds - self.value))
+
+    def rounded(self) -> float | None:
+        return None if self.value is None else round(self.value, 2)
+
+
+class Backoff:
+    """Capped exponential backoff: 0.5 s, 1 s, 2 s ... up to 10 s."""
+
+    def __init__(self, first_s: float = 0.5, cap_s: float = 10.0) -> None:
+        self._first, self._cap = first_s, cap_s
+        self._next = first_s
+
+    def next_delay(self) -> float:
+        delay, self._next = self._next, min(self._next * 2, self._cap)
+        return delay
+
+    def reset(self) -> None:
+        self._next = self._first
+
+
+class CaptureThread(threading.Thread):
+    """Reads the input into a LatestFrame, pacing files and patterns, reconnecting on loss."""
+
+    def __init__(self, source: Source, reopen: Callable[[], Source], slot: LatestFrame,
+                 flip: str = "none", backoff: Backoff | None = None) -> None:
+        super().__init__(name="capture", daemon=True)
+        self._source: Source | None = source
+        self._reopen = reopen
+        self._slot = slot
+        self._flip = flip
+        self._backoff = backoff or Backoff()
+        self._stop_event = threading.Event()
+        self.description = source.description
+        self.state = ONLINE
+        self.last_error: str | None = None
+        self.reconnects = 0
+        self.resolution: tuple[int, int] | None = None
+        self.meter = RateMeter()
+
+    def stop(self) -> None:
+        self._stop_event.set()
+
+    def run(self) -> None:
+        index = 0
+        next_due = time.monotonic()
+        while not self._stop_event.is_set():
+            source = self._source or self._reconnect()
+            if source is None:
+                continue
+            if source.pace:
+                next_due = self._wait_until(next_due, 1.0 / source.pace)
+            try:
+                image = source.read()
+            except Exception as error:  # a lost device raises; so may a broken decoder
+                self._lose(source, RECONNECTING, str(error))
+                continue
+            if image is None:
+                self._lose(source, OFFLINE, f"{source.description}: input ended")
+                return
+            if self.state != ONLINE:
+                log.info("input online: %s", source.description)
+            self.state, self.last_error = ONLINE, None
+            self._backoff.reset()
+            image = flip_frame(image, self._flip)
+            self.resolution = (image.shape[1], image.shape[0])
+            self._slot.put(CapturedFrame(image, index, time.time()))
+            self.meter.tick()
+            index += 1
+        if self._source is not None:
+            self._source.close()
+
+    def _wait_until(self, due: float, period: float) -> float:
+        """Sleep until `due`; the next due time (re-anchored if we fell behind)."""
+        now = time.monotonic()
+        if due > now:
+            self._stop_event.wait(due - now)
+            return due + period
+        return max(due + period, now)
+
+    def _lose(self, source: Source, state: str, reason: str) -> None:
+        source.close()
+        self._source = None
+        self.state, self.last_error = state, reason
+        if state == OFFLINE:
+            log.warning("%s; serving the last frame", reason)
+
+    def _reconnect(self) -> Source | None:
+        delay = self._backoff.next_delay()
+        log.warning("input lost (%s); reconnecting in %.1f s", self.last_error, delay)
+        self.state = RECONNECTING
+        if self._stop_event.wait(delay):
+            return None
+        try:
+            self._source = self._reopen()
+        except Exception as error:
+            self.last_error = str(error)
+            return None
+        self.reconnects += 1
+        return self._source
+
+
+def encode_jpeg(image: np.ndarray, quality: int) -> bytes:
+    """One JPEG, 4:2:0 chroma subsampling, at the given quality."""
+    ok, buffer = cv2.imencode(".jpg", image, [
+        cv2.IMWRITE_JPEG_QUALITY, quality,
+        cv2.IMWRITE_JPEG_SAMPLING_FACTOR, cv2.IMWRITE_JPEG_SAMPLING_FACTOR_420])
+    if not ok:
+        raise ValueError("JPEG encoding failed")
+    return buffer.tobytes()
+
+
+def draw_offline_banner(image: np.ndarray, text: str) -> np.ndarray:
+    marked = image.copy()
+    height, width = marked.shape[:2]
+    cv2.rectangle(marked, (0, height - 40), (width, height), (0, 0, 160), -1)
+    cv2.putText(marked, text, (10, height - 12), cv2.FONT_HERSHEY_SIMPLEX, 0.7,
+                (255, 255, 255), 2, cv2.LINE_AA)
+    return marked
+
+
+class Pipeline:
+    """Owns the capture and processing threads and the Broadcaster the viewers read."""
+
+    def __init__(self, source: Source, reopen: Callable[[], Source], *, flip: str = "none",
+                 jpeg_quality: int = 80, backoff: Backoff | None = None) -> None:
+        self.jpeg_quality = jpeg_quality
+        self.broadcaster = Broadcaster()
+        self._slot = LatestFrame()
+        self.capture = CaptureThread(source, reopen, self._slot, flip, backoff)
+        self._thread = threading.Thread(target=self._process_loop, name="process", daemon=True)
+        self._stop_event = threading.Event()
+        self._started = time.monotonic()
+        self._output = RateMeter()
+        self._encode_ms = Average()
+        self._latency_ms = Average()
+        self._dropped = 0
+        self._seq = 0
+
+    def start(self) -> None:
+        self.capture.start()
+        self._thread.start()
+
+    def stop(self, timeout: float = 1.5) -> None:
+        self._stop_event.set()
+        self.capture.stop()
+        self.broadcaster.close()
+        self._thread.join(timeout)
+        self.capture.join(timeout)
+
+    def _process_loop(self) -> None:
+        processed = -1
+        last: CapturedFrame | None = None
+        while not self._stop_event.is_set():
+            frame = self._slot.wait_newer(processed, timeout=OFFLINE_REPUBLISH_S)
+            if frame is None:
+                if last is not None and self.capture.state != ONLINE:
+                    banner = f"INPUT {self.capture.state.upper()}"
+                    self._publish(draw_offline_banner(last.image, banner), last, live=False)
+                continue
+            if processed >= 0:
+                self._dropped += frame.index - processed - 1
+            processed, last = frame.index, frame
+            try:
+                self._publish(frame.image, frame, live=True)
+            except Exception:  # never let one bad frame end the stream
+                log.exception("processing frame %d failed", frame.index)
+
+    def _publish(self, image: np.ndarray, frame: CapturedFrame, live: bool) -> None:
+        started = time.perf_counter()
+        jpeg = encode_jpeg(image, self.jpeg_quality)
+        self._encode_ms.add((time.perf_counter() - started) * 1000)
+        self._seq += 1
+        self.broadcaster.publish(EncodedFrame(self._seq, frame.index, frame.timestamp, jpeg,
+                                              encode_part(jpeg, frame.index, frame.timestamp)))
+        self._output.tick()
+        if live:
+            self._latency_ms.add((time.time() - frame.timestamp) * 1000)
+
+    def stats(self) -> dict:
+        """The figures /stats serves."""
+        capture = self.capture
+        return {
+            "fps_in": round(capture.meter.rate(), 2),
+            "fps_out": round(self._output.rate(), 2),
+            "encode_ms": self._encode_ms.rounded(),
+            "latency_ms": self._latency_ms.rounded(),
+            "frames_dropped": self._dropped,
+            **self.broadcaster.stats(),
+            "source": {
+                "description": capture.description,
+                "state": capture.state,
+                "error": capture.last_error,
+                "reconnects": capture.reconnects,
+                "resolution": list(capture.resolution) if capture.resolution else None,
+            },
+            "uptime_s": round(time.monotonic() - self._started, 1),
+        }
