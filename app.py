@@ -130,8 +130,7 @@ def run(args: argparse.Namespace) -> int:
     except SourceError as error:
         print(f"error: input {error}", file=sys.stderr)
         return 2
-    pipeline = Pipeline(source, lambda: open_source(spec), flip=spec.flip,
-                        jpeg_quality=args.jpeg_quality)
+    pipeline = Pipeline(source, lambda: open_source(spec), jpeg_quality=args.jpeg_quality)
     try:
         server = make_http_server(create_app(pipeline, args.title), args.host, args.port,
                                   args.ssl_cert, args.ssl_key)

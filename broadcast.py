@@ -9,6 +9,7 @@ hidden queue of several MB, and the viewer would fall seconds behind.
 from __future__ import annotations
 
 import fcntl
+import select
 import socket
 import struct
 import termios
@@ -18,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterator
 
-DRAIN_POLL_S = 0.005
+DRAIN_POLL_MS = 5
 STALL_LIMIT_S = 30.0  # a viewer whose socket sends nothing for this long is dropped
 
 
@@ -110,12 +111,17 @@ class Broadcaster:
                     return
 
     def _wait_for_drain(self, sock: socket.socket, limit: int) -> bool:
-        """Wait until at most `limit` bytes are unsent or unacknowledged; False if stalled."""
+        """Wait until at most `limit` bytes are unsent or unacknowledged.
+
+        False if the viewer hung up or was reset (the queue count then freezes), stalled for
+        STALL_LIMIT_S, or the broadcaster closed.
+        """
         deadline = time.monotonic() + STALL_LIMIT_S
+        hangup = select.poll()
+        hangup.register(sock.fileno(), select.POLLERR | select.POLLHUP)
         while unsent_bytes(sock) > limit:
-            if self._closed or time.monotonic() > deadline:
+            if self._closed or time.monotonic() > deadline or hangup.poll(DRAIN_POLL_MS):
                 return False
-            time.sleep(DRAIN_POLL_S)
         return True
 
 

@@ -53,7 +53,7 @@ class Source(Protocol):
     def close(self) -> None: ...
 
 
-class TestPattern:
+class PatternSource:
     """A synthetic moving picture: colour bars, a ramp, a bouncing ball, the frame index and time."""
 
     def __init__(self, width: int = 640, height: int = 480, rate: float = 30.0) -> None:
@@ -196,6 +196,22 @@ class JetsonSource:
         self._source.Close()
 
 
+class Flipped:
+    """Applies an --input-flip method to every frame of another Source."""
+
+    def __init__(self, source: Source, method: str) -> None:
+        self.description = f"{source.description}, flipped {method}"
+        self.pace = source.pace
+        self._source, self._method = source, method
+
+    def read(self) -> np.ndarray | None:
+        frame = self._source.read()
+        return None if frame is None else flip_frame(frame, self._method)
+
+    def close(self) -> None:
+        self._source.close()
+
+
 def flip_frame(frame: np.ndarray, method: str) -> np.ndarray:
     """Apply one of jetson-utils' --input-flip methods."""
     operations: dict[str, Callable[[np.ndarray], np.ndarray]] = {
@@ -315,14 +331,19 @@ def _open_path(spec: InputSpec, path: str) -> Source:
 
 
 def open_source(spec: InputSpec) -> Source:
-    """Open the input an --input URI names; SourceError says why it cannot be."""
+    """Open the input an --input URI names, flipped as asked; SourceError says why it cannot be."""
+    jetson_utils = _import_jetson_utils()
+    if jetson_utils is not None and spec.uri.strip() not in TEST_PATTERN_URIS:
+        return JetsonSource(jetson_utils, spec)  # jetson-utils flips by itself
+    source = _open_unflipped(spec)
+    return source if spec.flip == "none" else Flipped(source, spec.flip)
+
+
+def _open_unflipped(spec: InputSpec) -> Source:
     uri = spec.uri.strip()
     parsed = urlparse(uri)
     if uri in TEST_PATTERN_URIS:
-        return TestPattern(spec.width or 640, spec.height or 480, spec.rate or 30.0)
-    jetson_utils = _import_jetson_utils()
-    if jetson_utils is not None:
-        return JetsonSource(jetson_utils, spec)
+        return PatternSource(spec.width or 640, spec.height or 480, spec.rate or 30.0)
     if parsed.scheme == "v4l2":
         return _open_v4l2(spec, parsed.path or parsed.netloc)
     if uri.startswith("/dev/video"):

@@ -18,7 +18,7 @@ import numpy as np
 
 from broadcast import Broadcaster, EncodedFrame
 from mjpeg import encode_part
-from sources import Source, SourceError, flip_frame
+from sources import Source
 
 log = logging.getLogger(__name__)
 
@@ -111,12 +111,11 @@ class CaptureThread(threading.Thread):
     """Reads the input into a LatestFrame, pacing files and patterns, reconnecting on loss."""
 
     def __init__(self, source: Source, reopen: Callable[[], Source], slot: LatestFrame,
-                 flip: str = "none", backoff: Backoff | None = None) -> None:
+                 backoff: Backoff | None = None) -> None:
         super().__init__(name="capture", daemon=True)
         self._source: Source | None = source
         self._reopen = reopen
         self._slot = slot
-        self._flip = flip
         self._backoff = backoff or Backoff()
         self._stop_event = threading.Event()
         self.description = source.description
@@ -150,7 +149,6 @@ class CaptureThread(threading.Thread):
                 log.info("input online: %s", source.description)
             self.state, self.last_error = ONLINE, None
             self._backoff.reset()
-            image = flip_frame(image, self._flip)
             self.resolution = (image.shape[1], image.shape[0])
             self._slot.put(CapturedFrame(image, index, time.time()))
             self.meter.tick()
@@ -210,12 +208,12 @@ def draw_offline_banner(image: np.ndarray, text: str) -> np.ndarray:
 class Pipeline:
     """Owns the capture and processing threads and the Broadcaster the viewers read."""
 
-    def __init__(self, source: Source, reopen: Callable[[], Source], *, flip: str = "none",
-                 jpeg_quality: int = 80, backoff: Backoff | None = None) -> None:
+    def __init__(self, source: Source, reopen: Callable[[], Source], *, jpeg_quality: int = 80,
+                 backoff: Backoff | None = None) -> None:
         self.jpeg_quality = jpeg_quality
         self.broadcaster = Broadcaster()
         self._slot = LatestFrame()
-        self.capture = CaptureThread(source, reopen, self._slot, flip, backoff)
+        self.capture = CaptureThread(source, reopen, self._slot, backoff)
         self._thread = threading.Thread(target=self._process_loop, name="process", daemon=True)
         self._stop_event = threading.Event()
         self._started = time.monotonic()

@@ -1,0 +1,80 @@
+"""The command line, run as users run it: `python app.py ...` in a subprocess."""
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from conftest import ROOT
+from mjpeg_client import MjpegViewer, decode
+
+
+def run_app(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "app.py", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.parametrize("uri", ["/no/such/video.mp4", "v4l2:///dev/video42", "csi://0",
+                                 "gopher://nowhere"])
+def test_bad_input_exits_2_with_a_one_line_message(uri):
+    result = run_app("--input", uri)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and uri in lines[0], result.stderr
+
+
+@pytest.mark.parametrize("args", [["--no-such-flag"], ["--input-flip", "sideways"],
+                                  ["--jpeg-quality", "0"], ["--ssl-cert", "cert.pem"],
+                                  ["--input-width", "-5"]])
+def test_bad_flags_exit_2_with_usage(args):
+    result = run_app(*args)
+    assert result.returncode == 2
+    assert "usage:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_help_lists_the_flags():
+    result = run_app("--help")
+    assert result.returncode == 0
+    for flag in ("--input", "--input-width", "--input-height", "--input-rate", "--input-loop",
+                 "--input-flip", "--host", "--port", "--title", "--ssl-cert", "--ssl-key",
+                 "--jpeg-quality"):
+        assert flag in result.stdout
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
+def test_app_serves_video_and_stops_cleanly_on_signal(stop_signal):
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "app.py", "--host", "127.0.0.1", "--port", str(port),
+         "--input-width", "320", "--input-height", "240", "--title", "Lab camera"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).ok:
+                    break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline and process.poll() is None, process.stderr
+                time.sleep(0.1)
+        assert "Lab camera" in requests.get(f"http://127.0.0.1:{port}/", timeout=5).text
+        with MjpegViewer("127.0.0.1", port) as viewer:
+            assert decode(viewer.next_part().body).shape == (240, 320, 3)
+            process.send_signal(stop_signal)
+            assert process.wait(timeout=10) == 0
+    finally:
+        process.kill()
+    _, stderr = process.communicate()
+    assert "Traceback" not in stderr

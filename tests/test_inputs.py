@@ -1,0 +1,197 @@
+"""Inputs: files that end and loop, image slideshows, flips, a camera that fails and comes back."""
+from __future__ import annotations
+
+import logging
+import sys
+import types
+
+import cv2
+import numpy as np
+import pytest
+
+from mjpeg_client import MjpegViewer, decode
+from sources import InputSpec, SourceError, PatternSource, flip_frame, open_source
+from stream import Backoff
+from test_stream import wait_for
+
+
+def write_video(path, frames: int = 10, fps: float = 30.0) -> None:
+    """A small MJPG .avi whose frame i is a flat grey of level 20 * i."""
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (64, 48))
+    assert writer.isOpened()
+    for i in range(frames):
+        writer.write(np.full((48, 64, 3), 20 * i, np.uint8))
+    writer.release()
+
+
+def final_frame_index(server) -> int:
+    wait_for(lambda: server.get("/stats").json()["source"]["state"] == "offline")
+    return server.pipeline.broadcaster.latest.index
+
+
+@pytest.mark.parametrize("loop, frames_served", [(0, 10), (2, 30)])
+def test_video_file_plays_its_loops_then_ends_and_keeps_serving(start_server, tmp_path,
+                                                                 loop, frames_served):
+    video = tmp_path / "clip.avi"
+    write_video(video)
+    server = start_server(open_source(InputSpec(uri=str(video), loop=loop)))
+    assert final_frame_index(server) == frames_served - 1
+    stats = server.get("/stats").json()
+    assert "input ended" in stats["source"]["error"]
+    with MjpegViewer(server.host, server.port) as viewer:  # the last frame, marked offline
+        image = decode(viewer.next_part().body)
+    assert image.shape == (48, 64, 3)
+
+
+def test_video_file_loops_forever(start_server, tmp_path):
+    video = tmp_path / "clip.avi"
+    write_video(video)
+    server = start_server(open_source(InputSpec(uri=str(video), loop=-1)))
+    wait_for(lambda: (latest := server.pipeline.broadcaster.latest) and latest.index > 25)
+    assert server.get("/stats").json()["source"]["state"] == "online"
+
+
+def test_image_folder_and_glob_play_as_a_slideshow(tmp_path):
+    colours = [(255, 0, 0), (0, 255, 0), (0, 0, 255)]
+    for number, colour in enumerate(colours):
+        cv2.imwrite(str(tmp_path / f"{number}.png"), np.full((30, 40, 3), colour, np.uint8))
+    (tmp_path / "notes.txt").write_text("not an image")
+    for uri in (str(tmp_path), str(tmp_path / "*.png")):
+        source = open_source(InputSpec(uri=uri, loop=1, rate=5))
+        assert source.pace == 5
+        shown = [tuple(int(c) for c in source.read()[0, 0]) for _ in range(6)]
+        assert shown == colours * 2
+        assert source.read() is None
+
+
+def test_still_image_is_resized_when_asked(tmp_path):
+    cv2.imwrite(str(tmp_path / "still.jpg"), np.zeros((30, 40, 3), np.uint8))
+    source = open_source(InputSpec(uri=str(tmp_path / "still.jpg"), width=80, height=60))
+    assert source.read().shape == (60, 80, 3)
+
+
+@pytest.mark.parametrize("uri, reason", [
+    ("/no/such/clip.mp4", "no such file"),
+    ("v4l2:///dev/video99", "no such device"),
+    ("csi://0", "GStreamer"),
+    ("gopher://example", "unsupported input scheme"),
+])
+def test_inputs_that_cannot_open_say_why(uri, reason):
+    with pytest.raises(SourceError, match=reason):
+        open_source(InputSpec(uri=uri))
+
+
+def test_a_file_that_is_not_a_video_is_refused(tmp_path):
+    junk = tmp_path / "junk.mp4"
+    junk.write_bytes(b"this is not a video" * 100)
+    with pytest.raises(SourceError, match="junk.mp4"):
+        open_source(InputSpec(uri=str(junk)))
+
+
+def test_flips_follow_jetson_utils_names():
+    image = np.arange(2 * 3 * 3, dtype=np.uint8).reshape(2, 3, 3)
+    assert np.array_equal(flip_frame(image, "horizontal"), image[:, ::-1])
+    assert np.array_equal(flip_frame(image, "vertical"), image[::-1])
+    assert np.array_equal(flip_frame(image, "rotate-180"), image[::-1, ::-1])
+    assert np.array_equal(flip_frame(image, "clockwise"), np.rot90(image, -1))
+    assert np.array_equal(flip_frame(image, "counterclockwise"), np.rot90(image, 1))
+    assert np.array_equal(flip_frame(image, "upper-left-diagonal"), image.transpose(1, 0, 2))
+
+
+def test_test_pattern_moves_and_has_the_asked_size():
+    pattern = PatternSource(320, 200, 30)
+    first, second = pattern.read(), pattern.read()
+    assert first.shape == (200, 320, 3)
+    assert not np.array_equal(first, second)
+
+
+def test_backoff_doubles_up_to_its_cap_and_resets():
+    backoff = Backoff(0.5, 10.0)
+    assert [backoff.next_delay() for _ in range(7)] == [0.5, 1, 2, 4, 8, 10, 10]
+    backoff.reset()
+    assert backoff.next_delay() == 0.5
+
+
+class UnpluggedCamera(PatternSource):
+    """Stands in for a camera that is unplugged after `frames` frames."""
+
+    def __init__(self, frames: int) -> None:
+        super().__init__(64, 48, 30)
+        self.description = "test camera"
+        self._frames_left = frames
+
+    def read(self) -> np.ndarray:
+        if self._frames_left == 0:
+            raise SourceError("test camera: device unplugged")
+        self._frames_left -= 1
+        return super().read()
+
+
+def test_lost_source_is_reported_offline_keeps_serving_and_reconnects(start_server, caplog):
+    attempts: list[int] = []
+
+    def replug() -> UnpluggedCamera:  # the camera is back at the third attempt
+        attempts.append(1)
+        if len(attempts) < 3:
+            raise SourceError("test camera: no such device")
+        return UnpluggedCamera(frames=10_000)
+
+    caplog.set_level(logging.INFO, logger="stream")
+    server = start_server(UnpluggedCamera(frames=15), replug, backoff=Backoff(0.3, 0.6))
+    outage = wait_for(lambda: (s := server.get("/stats").json())["source"]["state"]
+                      == "reconnecting" and s)
+    assert "unplugged" in outage["source"]["error"] or "no such device" in outage["source"]["error"]
+    with MjpegViewer(server.host, server.port) as viewer:  # still serving the last frame
+        assert viewer.next_part().frame_index <= 15
+    recovered = wait_for(lambda: (s := server.get("/stats").json())["source"]["state"]
+                         == "online" and s["source"]["reconnects"] == 1 and s)
+    assert recovered["source"]["error"] is None
+    wait_for(lambda: server.pipeline.broadcaster.latest.index > 20)
+    assert len(attempts) == 3
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 3, "one line per reconnection attempt, no flood"
+
+
+class FakeCudaImage:
+    def __init__(self, array: np.ndarray) -> None:
+        self.array = array
+
+
+def fake_jetson_utils(frames: list[np.ndarray], created: list) -> types.ModuleType:
+    """jetson_utils as documented: videoSource(uri, argv), Capture(format, timeout) returning a
+    cudaImage (None on timeout), IsStreaming(), Close(), cudaToNumpy, cudaDeviceSynchronize."""
+    module = types.ModuleType("jetson_utils")
+
+    class videoSource:  # noqa: N801 - jetson-utils' own name
+        def __init__(self, uri: str, argv: list[str]) -> None:
+            self.uri, self.argv, self._frames = uri, argv, list(frames)
+            created.append(self)
+
+        def Capture(self, format: str = "rgb8", timeout: int = -1):  # noqa: N802, A002
+            assert format == "rgb8"
+            return FakeCudaImage(self._frames.pop(0)) if self._frames else None
+
+        def IsStreaming(self) -> bool:  # noqa: N802
+            return bool(self._frames)
+
+        def Close(self) -> None:  # noqa: N802
+            pass
+
+    module.videoSource = videoSource
+    module.cudaToNumpy = lambda image: image.array
+    module.cudaDeviceSynchronize = lambda: None
+    return module
+
+
+def test_jetson_utils_video_source_is_used_when_importable(monkeypatch):
+    rgb = np.zeros((4, 6, 3), np.uint8)
+    rgb[..., 0] = 255  # pure red in RGB
+    created: list = []
+    monkeypatch.setitem(sys.modules, "jetson_utils", fake_jetson_utils([rgb], created))
+    source = open_source(InputSpec(uri="csi://0", width=1280, height=720, flip="rotate-180"))
+    assert created[0].uri == "csi://0"
+    assert {"--input-width=1280", "--input-height=720", "--input-flip=rotate-180"} <= set(
+        created[0].argv)
+    bgr = source.read()
+    assert bgr.shape == (4, 6, 3) and tuple(bgr[0, 0]) == (0, 0, 255)
+    assert source.read() is None  # ended: no frame and no longer streaming
