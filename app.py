@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import signal
 import sys
@@ -9,28 +10,33 @@ import threading
 from typing import Sequence
 
 from flask import Flask, Response, abort, jsonify, render_template, request
+from flask_bootstrap import Bootstrap5
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from mjpeg import CONTENT_TYPE
 from sources import FLIP_METHODS, InputSpec, SourceError, open_source
 from stream import Pipeline
+from utils import MAX_BODY_BYTES, InvalidValue
 
 log = logging.getLogger("dashboard")
 
 
 def create_app(pipeline: Pipeline, title: str = "DNN Dashboard") -> Flask:
-    """The Flask app serving the page, the MJPEG stream, snapshots and stats of `pipeline`."""
+    """The Flask app: the page, the MJPEG stream, snapshots, stats and the live settings."""
     app = Flask(__name__)
+    app.config["BOOTSTRAP_SERVE_LOCAL"] = True  # the page works with no internet
+    Bootstrap5(app)
+    settings = pipeline.settings
 
     @app.get("/")
     def index() -> str:
-        return render_template("index.html", title=title)
+        return render_template("index.html", title=title, groups=settings.groups())
 
     @app.get("/video_feed")
     def video_feed() -> Response:
-        sock = request.environ.get("werkzeug.socket")
-        parts = pipeline.broadcaster.parts_for_viewer(sock)
-        return Response(parts, mimetype=None, content_type=CONTENT_TYPE,
+        parts = pipeline.broadcaster.parts_for_viewer(request.environ.get("werkzeug.socket"))
+        return Response(parts, content_type=CONTENT_TYPE,
                         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
     @app.get("/snapshot.jpg")
@@ -47,11 +53,51 @@ def create_app(pipeline: Pipeline, title: str = "DNN Dashboard") -> Flask:
         return jsonify(pipeline.stats())
 
     @app.get("/healthz")
-    def healthz() -> tuple[Response, int]:
-        state = pipeline.capture.state
-        return jsonify({"status": "ok", "source": state}), 200
+    def healthz() -> Response:
+        return jsonify({"status": "ok", "source": pipeline.capture.state})
+
+    @app.get("/api/properties")
+    def properties() -> Response:
+        return jsonify([prop.describe() for prop in settings])
+
+    @app.route("/<group>/<name>", methods=["GET", "PUT"])
+    def setting(group: str, name: str) -> Response:
+        path = f"/{group}/{name}"
+        prop = settings.get(path)
+        if prop is None:
+            abort(404, f"no setting {path}; GET /api/properties lists them")
+        if request.method == "GET":
+            return jsonify(prop.getter())
+        if not prop.writable:
+            raise MethodNotAllowed(["GET", "HEAD"], f"{path} is read-only")
+        try:
+            return jsonify(settings.put(path, read_body(MAX_BODY_BYTES)))
+        except InvalidValue as error:
+            abort(400, str(error))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        response = error.get_response()
+        response.data = json.dumps({"error": error.description})
+        response.content_type = "application/json"
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception) -> tuple[Response, int]:
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return jsonify({"error": f"internal error: {type(error).__name__}"}), 500
 
     return app
+
+
+def read_body(limit: int) -> bytes:
+    """The request body, or a 400 if it is larger than `limit` bytes."""
+    if (request.content_length or 0) > limit:
+        abort(400, f"the body is over {limit} bytes")
+    body = request.stream.read(limit + 1)
+    if len(body) > limit:
+        abort(400, f"the body is over {limit} bytes")
+    return body
 
 
 class StreamingRequestHandler(WSGIRequestHandler):

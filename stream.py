@@ -19,6 +19,7 @@ import numpy as np
 from broadcast import Broadcaster, EncodedFrame
 from mjpeg import encode_part
 from sources import Source
+from utils import PropertyRegistry, attribute_property, rest_property
 
 log = logging.getLogger(__name__)
 
@@ -196,12 +197,19 @@ def encode_jpeg(image: np.ndarray, quality: int) -> bytes:
     return buffer.tobytes()
 
 
+def draw_label(image: np.ndarray, text: str, origin: tuple[int, int],
+               background: tuple[int, int, int] = (0, 0, 0), scale: float = 0.6) -> None:
+    """White text on a filled box, its baseline at `origin`, drawn in place."""
+    (width, height), baseline = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
+    x, y = origin
+    cv2.rectangle(image, (x - 4, y - height - 4), (x + width + 4, y + baseline + 2), background, -1)
+    cv2.putText(image, text, (x, y), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), 1,
+                cv2.LINE_AA)
+
+
 def draw_offline_banner(image: np.ndarray, text: str) -> np.ndarray:
     marked = image.copy()
-    height, width = marked.shape[:2]
-    cv2.rectangle(marked, (0, height - 40), (width, height), (0, 0, 160), -1)
-    cv2.putText(marked, text, (10, height - 12), cv2.FONT_HERSHEY_SIMPLEX, 0.7,
-                (255, 255, 255), 2, cv2.LINE_AA)
+    draw_label(marked, text, (10, marked.shape[0] - 12), background=(0, 0, 160), scale=0.7)
     return marked
 
 
@@ -211,6 +219,9 @@ class Pipeline:
     def __init__(self, source: Source, reopen: Callable[[], Source], *, jpeg_quality: int = 80,
                  backoff: Backoff | None = None) -> None:
         self.jpeg_quality = jpeg_quality
+        self.max_fps = 0.0
+        self.overlay_stats = False
+        self.settings = PropertyRegistry()
         self.broadcaster = Broadcaster()
         self._slot = LatestFrame()
         self.capture = CaptureThread(source, reopen, self._slot, backoff)
@@ -222,6 +233,24 @@ class Pipeline:
         self._latency_ms = Average()
         self._dropped = 0
         self._seq = 0
+        self._last_publish = 0.0
+        self._declare_settings()
+
+    def _declare_settings(self) -> None:
+        settings = self.settings
+        attribute_property(settings, "/stream/jpeg_quality", self, "jpeg_quality", int,
+                           minimum=1, maximum=100, step=1, help="JPEG quality of the stream")
+        attribute_property(settings, "/stream/max_fps", self, "max_fps", float, minimum=0,
+                           maximum=120, step=1, help="cap on the output frame rate; 0: no cap")
+        attribute_property(settings, "/stream/overlay_stats", self, "overlay_stats", bool,
+                           help="draw fps and latency into the video")
+        capture = self.capture
+        rest_property(settings, "/input/resolution", type=str, help="width x height",
+                      getter=lambda: "x".join(map(str, capture.resolution or ())) or None)
+        rest_property(settings, "/input/fps", type=float, help="frames captured per second",
+                      getter=lambda: round(capture.meter.rate(), 2))
+        rest_property(settings, "/input/state", type=str, help="online, reconnecting or offline",
+                      getter=lambda: capture.state)
 
     def start(self) -> None:
         self.capture.start()
@@ -242,17 +271,37 @@ class Pipeline:
             if frame is None:
                 if last is not None and self.capture.state != ONLINE:
                     banner = f"INPUT {self.capture.state.upper()}"
-                    self._publish(draw_offline_banner(last.image, banner), last, live=False)
+                    with self.settings.lock:
+                        self._publish(draw_offline_banner(last.image, banner), last, live=False)
                 continue
             if processed >= 0:
                 self._dropped += frame.index - processed - 1
             processed, last = frame.index, frame
             try:
-                self._publish(frame.image, frame, live=True)
+                with self.settings.lock:  # settings change between frames, not during one
+                    self._publish(self._annotate(frame.image), frame, live=True)
             except Exception:  # never let one bad frame end the stream
                 log.exception("processing frame %d failed", frame.index)
+            self._throttle()
+
+    def _annotate(self, image: np.ndarray) -> np.ndarray:
+        """The overlays, drawn on a copy (the captured frame stays clean for re-use)."""
+        if not self.overlay_stats:
+            return image
+        annotated = image.copy()
+        text = (f"in {self.capture.meter.rate():.1f} fps  out {self._output.rate():.1f} fps  "
+                f"latency {self._latency_ms.value or 0:.0f} ms")
+        draw_label(annotated, text, (8, annotated.shape[0] - 10))
+        return annotated
+
+    def _throttle(self) -> None:
+        """Hold the loop so that the output rate stays under max_fps (0: no cap)."""
+        if self.max_fps > 0:
+            self._stop_event.wait(max(0.0, self._last_publish + 1.0 / self.max_fps
+                                      - time.monotonic()))
 
     def _publish(self, image: np.ndarray, frame: CapturedFrame, live: bool) -> None:
+        self._last_publish = time.monotonic()
         started = time.perf_counter()
         jpeg = encode_jpeg(image, self.jpeg_quality)
         self._encode_ms.add((time.perf_counter() - started) * 1000)
