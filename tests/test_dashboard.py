@@ -1,0 +1,151 @@
+"""The dashboard in a real browser: Debian's chromium driven by Playwright."""
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+import cv2
+import numpy as np
+import pytest
+import requests
+from playwright.sync_api import Page, sync_playwright
+
+from test_stream import wait_for
+
+CHROMIUM = "/usr/bin/chromium"
+# As root on a machine with no network: no sandbox, no background traffic to Google's hosts.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def open_page(browser):
+    """Open the dashboard; the page records every request it makes."""
+    contexts = []
+
+    def open_(server, width: int = 1280, height: int = 900) -> Page:
+        context = browser.new_context(viewport={"width": width, "height": height})
+        contexts.append(context)
+        page = context.new_page()
+        page.requests = []
+        page.on("request", lambda request: page.requests.append(request))
+        page.goto(server.url + "/", wait_until="load")
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+def video_pixels(page: Page) -> np.ndarray:
+    png = page.locator("#video").screenshot()
+    return cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
+
+
+def server_value(server, path: str):
+    return requests.get(server.url + path, timeout=5).json()
+
+
+def test_page_loads_everything_from_the_server_itself(server, open_page):
+    page = open_page(server)
+    page.wait_for_function("document.querySelector('[data-stat=fps_out]').textContent !== '-'")
+    hosts = {urlparse(request.url).hostname for request in page.requests
+             if not request.url.startswith("data:")}
+    assert hosts == {"127.0.0.1"}, [request.url for request in page.requests]
+    paths = {urlparse(request.url).path for request in page.requests}
+    assert {"/", "/video_feed", "/static/dashboard.js"} <= paths
+    assert any(path.startswith("/bootstrap/static/") for path in paths)
+    assert page.evaluate("getComputedStyle(document.body).fontFamily")  # Bootstrap's CSS applied
+    assert page.evaluate("typeof bootstrap") == "object"  # Bootstrap's JS loaded
+
+
+def test_video_shows_frames_that_change(server, open_page):
+    page = open_page(server)
+    page.wait_for_function("document.getElementById('video').naturalWidth > 0")
+    first = video_pixels(page)
+    wait_for(lambda: np.abs(video_pixels(page).astype(int) - first).mean() > 1)
+
+
+def test_checkbox_changes_the_server_state(server, open_page):
+    page = open_page(server)
+    switch = page.locator("#ctl-stream-overlay_stats")
+    switch.wait_for()
+    assert not switch.is_checked()
+    switch.check()
+    wait_for(lambda: server_value(server, "/stream/overlay_stats") is True)
+    switch.uncheck()
+    wait_for(lambda: server_value(server, "/stream/overlay_stats") is False)
+
+
+def test_slider_drag_sends_a_few_puts_and_its_final_value_lands(server, open_page):
+    page = open_page(server)
+    slider = page.locator("#ctl-stream-jpeg_quality")
+    page.wait_for_function("document.getElementById('ctl-stream-jpeg_quality-value')"
+                           ".textContent === '80'")
+    box = slider.bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * 0.8, y)
+    page.mouse.down()
+    for step in range(1, 61):  # a slow drag to the left end: 60 input events
+        page.mouse.move(box["x"] + box["width"] * (0.8 - 0.8 * step / 60), y)
+        page.wait_for_timeout(10)
+    page.mouse.move(box["x"] - 20, y)
+    page.mouse.up()
+    wait_for(lambda: server_value(server, "/stream/jpeg_quality") == 1)
+    page.wait_for_timeout(500)
+    puts = [r for r in page.requests if r.method == "PUT"]
+    assert 1 <= len(puts) <= 15, f"{len(puts)} PUTs for one drag"
+    assert puts[-1].post_data == "1"
+    assert page.locator("#ctl-stream-jpeg_quality-value").text_content() == "1"
+
+
+def test_changes_made_with_curl_show_up_in_the_page(server, open_page):
+    page = open_page(server)
+    page.locator("#ctl-stream-max_fps").wait_for()
+    requests.put(server.url + "/stream/max_fps", data="12", timeout=5).raise_for_status()
+    requests.put(server.url + "/stream/overlay_stats", data="true", timeout=5).raise_for_status()
+    page.wait_for_function("document.getElementById('ctl-stream-max_fps').value === '12'")
+    page.wait_for_function("document.getElementById('ctl-stream-max_fps-value').textContent"
+                           " === '12'")
+    page.wait_for_function("document.getElementById('ctl-stream-overlay_stats').checked")
+
+
+def test_a_refused_put_shows_its_message_and_the_control_reverts(server, open_page):
+    page = open_page(server)
+    page.wait_for_function("document.getElementById('ctl-stream-jpeg_quality-value')"
+                           ".textContent === '80'")
+    # A page whose limits are out of date: the server refuses what the slider now allows.
+    page.evaluate("""() => { const s = document.getElementById('ctl-stream-jpeg_quality');
+        s.max = 500; s.value = 300; s.dispatchEvent(new Event('change')); }""")
+    alert = page.locator("#messages .toast")
+    alert.wait_for()
+    assert "out of range" in alert.text_content()
+    page.wait_for_function("document.getElementById('ctl-stream-jpeg_quality').value === '80'")
+    assert server_value(server, "/stream/jpeg_quality") == 80
+
+
+def test_stats_panel_and_source_state_are_live(server, open_page):
+    page = open_page(server)
+    page.wait_for_function("document.getElementById('source-state').textContent === 'online'")
+    page.wait_for_function("Number(document.querySelector('[data-stat=viewers]').textContent)"
+                           " >= 1")
+    fps = float(page.locator("[data-stat=fps_out]").text_content())
+    assert fps > 0
+
+
+def test_layout_works_on_a_phone(server, open_page):
+    page = open_page(server, width=390, height=844)
+    page.locator("#card-stream").wait_for()
+    video = page.locator("#video").bounding_box()
+    card = page.locator("#card-stream").bounding_box()
+    assert card["y"] >= video["y"] + video["height"], "controls stack under the video"
+    assert video["width"] <= 390
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
