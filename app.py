@@ -14,12 +14,17 @@ from flask_bootstrap import Bootstrap5
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from catalogue import Catalogue, CustomOptions, ModelError, describe
 from mjpeg import CONTENT_TYPE
+from model import NETWORK_TYPES, ModelSlot
+from networks import MODEL_CLASSES, create_slot
 from sources import FLIP_METHODS, InputSpec, SourceError, open_source
 from stream import Pipeline
 from utils import MAX_BODY_BYTES, InvalidValue
 
 log = logging.getLogger("dashboard")
+NETWORK_FLAGS = [t for t in NETWORK_TYPES if t in MODEL_CLASSES]
+CUSTOM_MODEL_TYPES = ("classification", "detection")
 
 
 def create_app(pipeline: Pipeline, title: str = "DNN Dashboard") -> Flask:
@@ -31,7 +36,8 @@ def create_app(pipeline: Pipeline, title: str = "DNN Dashboard") -> Flask:
 
     @app.get("/")
     def index() -> str:
-        return render_template("index.html", title=title, groups=settings.groups())
+        return render_template("index.html", title=title, groups=settings.groups(),
+                               networks=list(pipeline.networks))
 
     @app.get("/video_feed")
     def video_feed() -> Response:
@@ -55,6 +61,18 @@ def create_app(pipeline: Pipeline, title: str = "DNN Dashboard") -> Flask:
     @app.get("/healthz")
     def healthz() -> Response:
         return jsonify({"status": "ok", "source": pipeline.capture.state})
+
+    @app.get("/results")
+    def all_results() -> Response:
+        return jsonify(pipeline.results())
+
+    @app.get("/<network_type>/results")
+    def network_results(network_type: str) -> Response:
+        results = pipeline.results()
+        if network_type not in results:
+            abort(404, f"no {network_type} network is loaded; loaded: "
+                       f"{', '.join(results) or 'none'}")
+        return jsonify(results[network_type])
 
     @app.get("/api/properties")
     def properties() -> Response:
@@ -148,7 +166,47 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_argument("--jpeg-quality", type=int, default=80, choices=range(1, 101),
                         metavar="1-100", help="JPEG quality of the stream (default 80)")
     server.add_argument("--verbose", action="store_true", help="log every request")
+    networks = parser.add_argument_group(
+        "networks", "each flag alone loads the type's default network; NAME is a catalogue name "
+                    "or alias (see --list-models) or a path to your own .onnx/.tflite file")
+    for network_type in NETWORK_FLAGS:
+        networks.add_argument(f"--{network_type}", nargs="?", const="", metavar="NAME|PATH",
+                              help=f"load a {network_type} network")
+    networks.add_argument("--list-models", action="store_true",
+                          help="list the catalogue and what runs on this machine, then exit")
+    custom = parser.add_argument_group("your own model files (per network type)")
+    for network_type in CUSTOM_MODEL_TYPES:
+        custom.add_argument(f"--{network_type}-labels", metavar="TXT",
+                            help=f"labels of a custom {network_type} model, one per line")
+        custom.add_argument(f"--{network_type}-input-size", type=parse_size, metavar="WxH",
+                            help=f"input size of a custom {network_type} model")
+    custom.add_argument("--detection-format", choices=("yolo", "ssd"),
+                        help="output layout of a custom ONNX detector (default yolo)")
     return parser
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """'320x240' -> (320, 240), for argparse."""
+    width, _, height = text.lower().partition("x")
+    if not (width.isdigit() and height.isdigit() and int(width) > 0 and int(height) > 0):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a size like 320x240")
+    return int(width), int(height)
+
+
+def load_networks(args: argparse.Namespace) -> list[ModelSlot]:
+    """A loaded ModelSlot per network flag given; ModelError if one cannot be loaded."""
+    catalogue = Catalogue()
+    slots = []
+    for network_type in NETWORK_FLAGS:
+        spec = getattr(args, network_type)
+        if spec is None:
+            continue
+        options = CustomOptions(getattr(args, f"{network_type}_labels", None),
+                                getattr(args, f"{network_type}_input_size", None),
+                                getattr(args, f"{network_type}_format", None))
+        slots.append(create_slot(catalogue, network_type, spec, options))
+        log.info("%s: %s loaded", network_type, slots[-1].network)
+    return slots
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -170,13 +228,22 @@ def input_spec(args: argparse.Namespace) -> InputSpec:
 
 def run(args: argparse.Namespace) -> int:
     """Start the pipeline and the server; return the exit code when stopped by a signal."""
+    if args.list_models:
+        print(describe(Catalogue()))
+        return 0
     spec = input_spec(args)
+    try:
+        networks = load_networks(args)
+    except ModelError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     try:
         source = open_source(spec)
     except SourceError as error:
         print(f"error: input {error}", file=sys.stderr)
         return 2
-    pipeline = Pipeline(source, lambda: open_source(spec), jpeg_quality=args.jpeg_quality)
+    pipeline = Pipeline(source, lambda: open_source(spec), jpeg_quality=args.jpeg_quality,
+                        networks=networks)
     try:
         server = make_http_server(create_app(pipeline, args.title), args.host, args.port,
                                   args.ssl_cert, args.ssl_key)

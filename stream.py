@@ -17,7 +17,9 @@ import cv2
 import numpy as np
 
 from broadcast import Broadcaster, EncodedFrame
+from draw import draw_label
 from mjpeg import encode_part
+from model import NETWORK_TYPES, ModelSlot
 from sources import Source
 from utils import PropertyRegistry, attribute_property, rest_property
 
@@ -197,16 +199,6 @@ def encode_jpeg(image: np.ndarray, quality: int) -> bytes:
     return buffer.tobytes()
 
 
-def draw_label(image: np.ndarray, text: str, origin: tuple[int, int],
-               background: tuple[int, int, int] = (0, 0, 0), scale: float = 0.6) -> None:
-    """White text on a filled box, its baseline at `origin`, drawn in place."""
-    (width, height), baseline = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
-    x, y = origin
-    cv2.rectangle(image, (x - 4, y - height - 4), (x + width + 4, y + baseline + 2), background, -1)
-    cv2.putText(image, text, (x, y), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), 1,
-                cv2.LINE_AA)
-
-
 def draw_offline_banner(image: np.ndarray, text: str) -> np.ndarray:
     marked = image.copy()
     draw_label(marked, text, (10, marked.shape[0] - 12), background=(0, 0, 160), scale=0.7)
@@ -217,12 +209,14 @@ class Pipeline:
     """Owns the capture and processing threads and the Broadcaster the viewers read."""
 
     def __init__(self, source: Source, reopen: Callable[[], Source], *, jpeg_quality: int = 80,
-                 backoff: Backoff | None = None) -> None:
+                 backoff: Backoff | None = None, networks: list[ModelSlot] | None = None) -> None:
         self.jpeg_quality = jpeg_quality
         self.max_fps = 0.0
         self.overlay_stats = False
         self.settings = PropertyRegistry()
         self.broadcaster = Broadcaster()
+        self.networks = {slot.type: slot for slot in
+                         sorted(networks or [], key=lambda slot: NETWORK_TYPES.index(slot.type))}
         self._slot = LatestFrame()
         self.capture = CaptureThread(source, reopen, self._slot, backoff)
         self._thread = threading.Thread(target=self._process_loop, name="process", daemon=True)
@@ -251,6 +245,8 @@ class Pipeline:
                       getter=lambda: round(capture.meter.rate(), 2))
         rest_property(settings, "/input/state", type=str, help="online, reconnecting or offline",
                       getter=lambda: capture.state)
+        for network in self.networks.values():
+            network.declare_properties(settings)
 
     def start(self) -> None:
         self.capture.start()
@@ -279,16 +275,24 @@ class Pipeline:
             processed, last = frame.index, frame
             try:
                 with self.settings.lock:  # settings change between frames, not during one
-                    self._publish(self._annotate(frame.image), frame, live=True)
+                    self._publish(self._annotate(frame), frame, live=True)
             except Exception:  # never let one bad frame end the stream
                 log.exception("processing frame %d failed", frame.index)
             self._throttle()
 
-    def _annotate(self, image: np.ndarray) -> np.ndarray:
-        """The overlays, drawn on a copy (the captured frame stays clean for re-use)."""
+    def _annotate(self, frame: CapturedFrame) -> np.ndarray:
+        """Run the enabled networks on the frame; their overlays and the stats line, drawn in
+        NETWORK_TYPES order on a copy (the captured frame stays clean for re-use)."""
+        results = [(network, network.run(frame.image, frame.index, frame.timestamp))
+                   for network in self.networks.values()]
+        results = [(network, result) for network, result in results if result is not None]
+        if not results and not self.overlay_stats:
+            return frame.image
+        annotated = frame.image.copy()
+        for network, result in results:
+            network.draw(annotated, result)
         if not self.overlay_stats:
-            return image
-        annotated = image.copy()
+            return annotated
         text = (f"in {self.capture.meter.rate():.1f} fps  out {self._output.rate():.1f} fps  "
                 f"latency {self._latency_ms.value or 0:.0f} ms")
         draw_label(annotated, text, (8, annotated.shape[0] - 10))
@@ -312,6 +316,11 @@ class Pipeline:
         if live:
             self._latency_ms.add((time.time() - frame.timestamp) * 1000)
 
+    def results(self) -> dict:
+        """The latest result of every loaded network (None before its first)."""
+        return {name: network.result.to_json() if network.result else None
+                for name, network in self.networks.items()}
+
     def stats(self) -> dict:
         """The figures /stats serves."""
         capture = self.capture
@@ -322,6 +331,7 @@ class Pipeline:
             "latency_ms": self._latency_ms.rounded(),
             "frames_dropped": self._dropped,
             **self.broadcaster.stats(),
+            "networks": {name: network.stats() for name, network in self.networks.items()},
             "source": {
                 "description": capture.description,
                 "state": capture.state,

@@ -126,7 +126,12 @@ const Dashboard = (() => {
       const stats = await (await fetch("/stats", {cache: "no-store"})).json();
       for (const element of document.querySelectorAll("[data-stat]")) {
         const value = lookup(stats, element.dataset.stat);
-        element.textContent = value == null ? "-" : String(value);
+        element.textContent = value == null ? "-" : String(value) + (element.dataset.suffix || "");
+      }
+      for (const element of document.querySelectorAll("[data-network-error]")) {
+        const error = lookup(stats, `networks.${element.dataset.networkError}.error`);
+        element.textContent = error || "";
+        element.classList.toggle("d-none", !error);
       }
       const state = document.getElementById("source-state");
       state.className = "badge " + (stats.source.state === "online" ? "text-bg-success"
@@ -136,6 +141,33 @@ const Dashboard = (() => {
       state.textContent = "server unreachable";
       state.className = "badge text-bg-danger";
     }
+  }
+
+  // One line per network: what it sees now.
+  const summaries = {
+    classification: (r) => r.classes.length
+      ? r.classes.slice(0, 3).map((c) => `${c.label} ${(c.confidence * 100).toFixed(0)}%`).join(", ")
+      : "no class above the threshold",
+    detection: (r) => {
+      const counts = {};
+      for (const d of r.detections) counts[d.label] = (counts[d.label] || 0) + 1;
+      const parts = Object.entries(counts).map(([label, n]) => `${n} ${label}`);
+      return parts.length ? parts.join(", ") : "nothing detected";
+    },
+  };
+
+  async function followResults() {
+    const elements = document.querySelectorAll("[data-results]");
+    if (!elements.length) return;
+    try {
+      const results = await (await fetch("/results", {cache: "no-store"})).json();
+      for (const element of elements) {
+        const type = element.dataset.results;
+        const result = results[type];
+        const summary = summaries[type] || ((r) => JSON.stringify(r).slice(0, 80));
+        element.textContent = result ? summary(result) : "-";
+      }
+    } catch (error) { /* the next poll retries */ }
   }
 
   // An MJPEG <img> stops for good when its connection drops: reconnect it.
@@ -151,6 +183,7 @@ const Dashboard = (() => {
     followStats();
     setInterval(followProperties, POLL_MS);
     setInterval(followStats, POLL_MS);
+    setInterval(followResults, POLL_MS);
   }
 
   return {bindCheckbox, bindSlider, bindSelect, bindNumber, bindReadout, showMessage, start};

@@ -1,0 +1,37 @@
+"""MediaPipe Tasks for .tflite models that carry metadata (labels inside)."""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("GLOG_minloglevel", "2")  # before mediapipe loads: no INFO/WARNING flood
+
+import cv2  # noqa: E402
+import mediapipe as mp  # noqa: E402
+import numpy as np  # noqa: E402
+from mediapipe.tasks.python import BaseOptions, vision  # noqa: E402
+
+from catalogue import CatalogueEntry  # noqa: E402
+
+
+class TaskClassifier:
+    """An ImageClassifier returning one score per label, in label order."""
+
+    def __init__(self, entry: CatalogueEntry) -> None:
+        options = vision.ImageClassifierOptions(base_options=BaseOptions(
+            model_asset_path=str(entry.file("model"))), max_results=-1)
+        self._classifier = vision.ImageClassifier.create_from_options(options)
+        blank = self._categories(np.zeros((32, 32, 3), np.uint8))
+        self.labels = [""] * len(blank)
+        for category in blank:
+            self.labels[category.index] = category.category_name or category.display_name
+
+    def _categories(self, image_bgr: np.ndarray) -> list:
+        rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
+        result = self._classifier.classify(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
+        return result.classifications[0].categories
+
+    def classify(self, image: np.ndarray) -> np.ndarray:
+        scores = np.zeros(len(self.labels), np.float32)
+        for category in self._categories(image):
+            scores[category.index] = category.score
+        return scores

@@ -1,0 +1,137 @@
+"""onnxruntime: the shipped NanoDet detector and users' own ONNX classifiers and detectors.
+
+Users' own files follow the conventions of the models people train for jetson-inference:
+- classifier: ImageNet preprocessing (RGB, /255, mean/std), one [1,C] output of logits or
+  probabilities (pytorch-classification's resnet-18 exports, torchvision models...);
+- ssd: pytorch-ssd's export (RGB, (x - 127) / 128), `scores` [1,N,C] with background in column
+  0 and `boxes` [1,N,4] normalised (x1, y1, x2, y2);
+- yolo: RGB, /255, one YOLOv5 [1,N,5+C] or YOLOv8 [1,4+C,N] output.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import cv2
+import numpy as np
+import onnxruntime as ort
+
+from backends.onnx_detection import (decode_nanodet, decode_ssd, decode_yolo, nanodet_blob,
+                                     nms, to_detections)
+from catalogue import CatalogueEntry, ModelError, read_labels
+from results import Detection
+
+IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], np.float32)
+IMAGENET_STD = np.array([0.229, 0.224, 0.225], np.float32)
+
+
+class OnnxNetwork:
+    """A CPU inference session, its input name and size (from the file, or the entry)."""
+
+    def __init__(self, entry: CatalogueEntry, default_size: tuple[int, int]) -> None:
+        self.session = ort.InferenceSession(str(entry.file("model")),
+                                            providers=["CPUExecutionProvider"])
+        model_input = self.session.get_inputs()[0]
+        self.input_name = model_input.name
+        shape = model_input.shape
+        if len(shape) != 4:
+            raise ModelError(f"{entry.name}: expected an NCHW image input, got shape {shape}")
+        from_file = (shape[3], shape[2]) if all(isinstance(d, int) for d in shape[2:]) else None
+        configured = (entry.input["width"], entry.input["height"]) if "width" in entry.input \
+            else None
+        self.size: tuple[int, int] = from_file or configured or default_size
+
+    def run(self, blob: np.ndarray) -> list[np.ndarray]:
+        return self.session.run(None, {self.input_name: blob})
+
+    def rgb_blob(self, image: np.ndarray, mean: np.ndarray | float,
+                 std: np.ndarray | float) -> np.ndarray:
+        """Resize to the input size, BGR to RGB, (x - mean) / std, NCHW float32."""
+        rgb = cv2.cvtColor(cv2.resize(image, self.size, interpolation=cv2.INTER_LINEAR),
+                           cv2.COLOR_BGR2RGB).astype(np.float32)
+        return ((rgb - mean) / std).transpose(2, 0, 1)[None]
+
+
+def _frame_detections(decoded: tuple[np.ndarray, np.ndarray, np.ndarray], labels: Sequence[str],
+                      image: np.ndarray, scale: tuple[float, float], confidence: float,
+                      nms_threshold: float) -> list[Detection]:
+    boxes, scores, class_ids = decoded
+    keep = nms(boxes, scores, class_ids, nms_threshold, confidence)
+    height, width = image.shape[:2]
+    return to_detections(boxes[keep], scores[keep], class_ids[keep], labels, scale[0], scale[1],
+                         width, height)
+
+
+class NanoDetDetector:
+    """NanoDet (COCO-80): BGR input normalised by its own mean and std, GFL/DFL head."""
+
+    def __init__(self, entry: CatalogueEntry) -> None:
+        self._network = OnnxNetwork(entry, (416, 416))
+        self.labels = read_labels(entry.file("labels"))
+
+    def detect(self, image: np.ndarray, confidence_threshold: float,
+               nms_threshold: float) -> list[Detection]:
+        size = self._network.size[0]
+        blob, scale_x, scale_y = nanodet_blob(image, size)
+        decoded = decode_nanodet(self._network.run(blob), size,
+                                 score_threshold=confidence_threshold)
+        return _frame_detections(decoded, self.labels, image, (scale_x, scale_y),
+                                 confidence_threshold, nms_threshold)
+
+
+class SsdDetector:
+    """A pytorch-ssd style ONNX detector (see the module docstring)."""
+
+    def __init__(self, entry: CatalogueEntry) -> None:
+        self._network = OnnxNetwork(entry, (300, 300))
+        self.labels = read_labels(entry.file("labels"))
+        self._output_names = [o.name for o in self._network.session.get_outputs()]
+
+    def detect(self, image: np.ndarray, confidence_threshold: float,
+               nms_threshold: float) -> list[Detection]:
+        outputs = self._network.run(self._network.rgb_blob(image, 127.0, 128.0))
+        named = dict(zip(self._output_names, outputs))
+        boxes = named.get("boxes", next(o for o in outputs if o.shape[-1] == 4))
+        scores = named.get("scores", next(o for o in outputs if o is not boxes))
+        height, width = image.shape[:2]
+        decoded = decode_ssd(boxes, scores, width, height, background=True,
+                             score_threshold=confidence_threshold)
+        labels = self.labels[1:] if self.labels and self.labels[0].upper() in (
+            "BACKGROUND", "__BACKGROUND__") else self.labels
+        return _frame_detections(decoded, labels, image, (1.0, 1.0), confidence_threshold,
+                                 nms_threshold)
+
+
+class YoloDetector:
+    """A YOLOv5/v8 style ONNX detector (see the module docstring)."""
+
+    def __init__(self, entry: CatalogueEntry) -> None:
+        self._network = OnnxNetwork(entry, (640, 640))
+        self.labels = read_labels(entry.file("labels"))
+
+    def detect(self, image: np.ndarray, confidence_threshold: float,
+               nms_threshold: float) -> list[Detection]:
+        output = self._network.run(self._network.rgb_blob(image, 0.0, 255.0))[0]
+        decoded = decode_yolo(output, score_threshold=confidence_threshold)
+        width, height = self._network.size
+        scale = (image.shape[1] / width, image.shape[0] / height)
+        return _frame_detections(decoded, self.labels, image, scale, confidence_threshold,
+                                 nms_threshold)
+
+
+class OnnxClassifier:
+    """An ImageNet-style ONNX classifier: probabilities per label."""
+
+    def __init__(self, entry: CatalogueEntry) -> None:
+        self._network = OnnxNetwork(entry, (224, 224))
+        classes = int(np.prod(self._network.session.get_outputs()[0].shape[1:]))
+        labels_file: Path | None = entry.file("labels")
+        self.labels = read_labels(labels_file, classes)
+
+    def classify(self, image: np.ndarray) -> np.ndarray:
+        blob = self._network.rgb_blob(image, IMAGENET_MEAN * 255, IMAGENET_STD * 255)
+        scores = self._network.run(blob)[0].reshape(-1).astype(np.float32)
+        if scores.min() < 0 or abs(float(scores.sum()) - 1.0) > 1e-2:  # logits: softmax them
+            exp = np.exp(scores - scores.max())
+            scores = exp / exp.sum()
+        return scores

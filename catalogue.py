@@ -1,0 +1,190 @@
+"""The catalogue of networks (data/networks/models.json): names, aliases, files, availability.
+
+A network is named on the command line by a catalogue name or alias, or by a model file path
+(a user's own ONNX or TFLite file). Every file is checked against its sha256 before loading;
+a missing, unreadable or mismatched file is a ModelError naming the file.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+NETWORKS_DIR = Path(__file__).resolve().parent / "data" / "networks"
+CATALOGUE_PATH = NETWORKS_DIR / "models.json"
+
+# What each backend needs importable on this machine.
+BACKEND_MODULES = {
+    "onnx-nanodet": "onnxruntime", "onnx-classifier": "onnxruntime", "onnx-ssd": "onnxruntime",
+    "onnx-yolo": "onnxruntime", "mediapipe-classifier": "mediapipe", "opencv-hog": "cv2",
+    "jetson": "jetson_inference",
+}
+CUSTOM_ONNX_BACKENDS = {"classification": {"classifier": "onnx-classifier"},
+                        "detection": {"yolo": "onnx-yolo", "ssd": "onnx-ssd"}}
+
+
+class ModelError(Exception):
+    """A network that cannot be found or loaded; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    path: Path
+    sha256: str | None = None  # None: a user's own file, not checked
+
+    def verified(self) -> Path:
+        """The path, once the file is found readable and its sha256 matches."""
+        try:
+            digest = hashlib.sha256()
+            with open(self.path, "rb") as stream:
+                for block in iter(lambda: stream.read(1 << 20), b""):
+                    digest.update(block)
+        except OSError as error:
+            raise ModelError(f"{self.path}: cannot be read ({error.strerror})") from None
+        if self.sha256 and digest.hexdigest() != self.sha256:
+            raise ModelError(f"{self.path}: sha256 mismatch (expected {self.sha256[:12]}..., "
+                             f"got {digest.hexdigest()[:12]}...): the file is corrupt or not "
+                             "the catalogued one")
+        return self.path
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    """One network: its type, the backend that runs it, its files and input facts."""
+
+    name: str
+    type: str
+    backend: str
+    description: str = ""
+    default: bool = False
+    aliases: tuple[str, ...] = ()
+    files: dict[str, ModelFile] = field(default_factory=dict)
+    input: dict[str, Any] = field(default_factory=dict)
+
+    def availability(self) -> str | None:
+        """None if it can run here, else why not."""
+        module = BACKEND_MODULES.get(self.backend)
+        if module is None:
+            return f"unknown backend {self.backend}"
+        if importlib.util.find_spec(module) is None:
+            return "jetson-only (needs jetson-inference)" if self.backend == "jetson" else (
+                f"needs the Python package {module}")
+        missing = [str(f.path.name) for f in self.files.values() if not f.path.exists()]
+        return f"missing file {', '.join(missing)}" if missing else None
+
+    def file(self, role: str) -> Path | None:
+        """The verified path of one of its files ('model', 'labels'), or None if it has none."""
+        return self.files[role].verified() if role in self.files else None
+
+
+@dataclass
+class CustomOptions:
+    """What a user's own model file needs told: labels, input size, output format."""
+
+    labels: str | None = None
+    input_size: tuple[int, int] | None = None
+    format: str | None = None
+
+
+class Catalogue:
+    """The entries of models.json, looked up by type and name or alias."""
+
+    def __init__(self, path: Path = CATALOGUE_PATH) -> None:
+        data = json.loads(path.read_text())
+        self.entries = [self._entry(item, path.parent) for item in data["networks"]]
+
+    @staticmethod
+    def _entry(item: dict[str, Any], folder: Path) -> CatalogueEntry:
+        files = {role: ModelFile(folder / spec["path"], spec.get("sha256"))
+                 for role, spec in item.get("files", {}).items()}
+        return CatalogueEntry(item["name"], item["type"], item["backend"],
+                              item.get("description", ""), item.get("default", False),
+                              tuple(item.get("aliases", ())), files, item.get("input", {}))
+
+    def of_type(self, network_type: str) -> list[CatalogueEntry]:
+        return [entry for entry in self.entries if entry.type == network_type]
+
+    def runnable(self, network_type: str) -> list[CatalogueEntry]:
+        return [entry for entry in self.of_type(network_type) if entry.availability() is None]
+
+    def default(self, network_type: str) -> CatalogueEntry:
+        runnable = self.runnable(network_type)
+        for entry in runnable:
+            if entry.default:
+                return entry
+        if runnable:
+            return runnable[0]
+        raise ModelError(f"no {network_type} network can run on this machine "
+                         "(python app.py --list-models tells why)")
+
+    def find(self, network_type: str, name: str) -> CatalogueEntry:
+        """The entry named `name` (or an alias of it); ModelError listing valid names if none."""
+        for entry in self.of_type(network_type):
+            if name.lower() in (entry.name.lower(), *(alias.lower() for alias in entry.aliases)):
+                why_not = entry.availability()
+                if why_not:
+                    raise ModelError(f"{network_type} network {entry.name} cannot run here: "
+                                     f"{why_not}")
+                return entry
+        valid = ", ".join(entry.name for entry in self.runnable(network_type))
+        raise ModelError(f"unknown {network_type} network '{name}'; valid names: {valid}, "
+                         "or a path to an .onnx or .tflite file")
+
+    def resolve(self, network_type: str, spec: str | None,
+                options: CustomOptions | None = None) -> CatalogueEntry:
+        """The entry for a command-line value: empty for the default, a name, or a file path."""
+        if not spec:
+            return self.default(network_type)
+        if not spec.lower().endswith((".onnx", ".tflite")):
+            return self.find(network_type, spec)
+        return custom_entry(network_type, Path(spec), options or CustomOptions())
+
+
+def custom_entry(network_type: str, path: Path, options: CustomOptions) -> CatalogueEntry:
+    """A catalogue entry for a user's own model file."""
+    if not path.is_file():
+        raise ModelError(f"{path}: no such model file")
+    files = {"model": ModelFile(path)}
+    if options.labels:
+        files["labels"] = ModelFile(Path(options.labels))
+    if path.suffix.lower() == ".tflite":
+        if network_type != "classification":
+            raise ModelError(f"{path}: .tflite files are supported for classification only")
+        backend = "mediapipe-classifier"
+    else:
+        formats = CUSTOM_ONNX_BACKENDS.get(network_type)
+        if formats is None:
+            raise ModelError(f"{path}: custom ONNX files are supported for classification and "
+                             "detection only")
+        fmt = options.format or next(iter(formats))
+        if fmt not in formats:
+            raise ModelError(f"{path}: format '{fmt}' is not one of {', '.join(formats)}")
+        backend = formats[fmt]
+    model_input = {}
+    if options.input_size:
+        model_input = {"width": options.input_size[0], "height": options.input_size[1]}
+    return CatalogueEntry(path.stem, network_type, backend, f"user model {path}", files=files,
+                          input=model_input)
+
+
+def read_labels(path: Path | None, count: int | None = None) -> list[str]:
+    """Labels from a text file, one per line; class numbers if there is no file."""
+    if path is None:
+        return [f"class {i}" for i in range(count or 0)]
+    return [line.strip() for line in path.read_text().splitlines() if line.strip()]
+
+
+def describe(catalogue: Catalogue) -> str:
+    """The --list-models table: every network and whether it can run on this machine."""
+    lines = [f"{'type':<15} {'name':<20} {'backend':<21} {'runs here':<40} description"]
+    for entry in sorted(catalogue.entries, key=lambda e: (e.type, not e.default, e.name)):
+        why_not = entry.availability()
+        status = "yes" + (" (default)" if entry.default else "") if why_not is None else (
+            f"no: {why_not}")
+        aliases = f" (also: {', '.join(entry.aliases)})" if entry.aliases else ""
+        lines.append(f"{entry.type:<15} {entry.name:<20} {entry.backend:<21} {status:<40} "
+                     f"{entry.description}{aliases}")
+    return "\n".join(lines)

@@ -1,0 +1,156 @@
+"""A Model is one network of one type: its live settings, process() and draw().
+
+Each network type (networks/<type>.py) subclasses Model with a settings dataclass whose fields
+are its live settings (jetson-inference's names and ranges), declared with `setting()`. The
+backend that runs the network (backends/) is handed in ready-loaded.
+
+A ModelSlot holds the Model of one type for the pipeline: its settings (which outlive a switch
+of network), its REST properties, timing and failures, its latest result, and the background
+loading behind `PUT /<type>/network`.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+import time
+from typing import Any, Callable, ClassVar
+
+import numpy as np
+
+from results import FrameResult
+from utils import PropertyRegistry, attribute_property, rest_property
+
+log = logging.getLogger(__name__)
+
+FAILURES_BEFORE_DISABLE = 3
+# The network types, in the order their overlays are drawn (later ones on top).
+NETWORK_TYPES = ("background", "segmentation", "classification", "detection", "pose", "action")
+
+
+def setting(default: Any, minimum: float | None = None, maximum: float | None = None,
+            step: float | None = None, help: str = "",  # noqa: A002
+            choices: tuple[str, ...] | None = None) -> Any:
+    """A dataclass field that is a live setting, with its range and help text."""
+    return dataclasses.field(default=default, metadata={
+        "minimum": minimum, "maximum": maximum, "step": step, "help": help, "choices": choices})
+
+
+class Model:
+    """One loaded network of one type. Subclasses set `type`, `Settings`, and implement
+    process() (plain-data result) and draw() (overlay, in place)."""
+
+    type: ClassVar[str]
+    Settings: ClassVar[type]
+
+    def __init__(self, name: str, settings: Any | None = None) -> None:
+        self.name = name
+        self.settings = settings if settings is not None else self.Settings()
+
+    def process(self, image: np.ndarray) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def draw(self, image: np.ndarray, result: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+
+class ModelSlot:
+    """The pipeline's place for one network type; see the module docstring."""
+
+    def __init__(self, model: Model, load: Callable[[str], Model],
+                 choices: tuple[str, ...]) -> None:
+        self.type = model.type
+        self.model = model
+        self.enabled = True
+        self.settings = model.settings
+        self.result: FrameResult | None = None
+        self.ms: float | None = None
+        self.failures = 0
+        self.error: str | None = None
+        self.loading: str | None = None
+        self._load = load
+        self._choices = choices
+        self._swap_lock = threading.Lock()
+
+    @property
+    def network(self) -> str:
+        return self.model.name
+
+    def declare_properties(self, registry: PropertyRegistry) -> None:
+        group = f"/{self.type}"
+        rest_property(registry, f"{group}/enabled", lambda: self.enabled, self._set_enabled,
+                      bool, help=f"run the {self.type} network")
+        for field in dataclasses.fields(self.settings):
+            attribute_property(registry, f"{group}/{field.name}", self.settings, field.name,
+                               type(field.default), **field.metadata)
+        rest_property(registry, f"{group}/network", lambda: self.network, self._switch, str,
+                      choices=self._choices,
+                      help="the network; a PUT loads another in the background, then swaps")
+
+    def _set_enabled(self, enabled: bool) -> None:
+        self.enabled = enabled
+        if enabled:
+            self.failures, self.error = 0, None
+
+    def _switch(self, name: str) -> None:
+        """Load network `name` in a background thread, then swap it in between frames."""
+        if name == self.network or name == self.loading:
+            return
+        self.loading = name
+        threading.Thread(target=self._load_and_swap, args=(name,), name=f"load-{self.type}",
+                         daemon=True).start()
+
+    def _load_and_swap(self, name: str) -> None:
+        try:
+            model = self._load(name)
+        except Exception as error:
+            log.error("%s: loading %s failed: %s", self.type, name, error)
+            self.error = f"loading {name} failed: {error}"
+        else:
+            model.settings = self.settings
+            with self._swap_lock:
+                self.model, self.failures, self.error = model, 0, None
+            log.info("%s: now running %s", self.type, name)
+        finally:
+            if self.loading == name:
+                self.loading = None
+
+    def run(self, image: np.ndarray, frame: int, timestamp: float) -> FrameResult | None:
+        """Process one frame; a network that throws is reported, and after
+        FAILURES_BEFORE_DISABLE failures in a row switched off. The stream goes on."""
+        if not self.enabled:
+            return None
+        with self._swap_lock:
+            model = self.model
+        started = time.perf_counter()
+        try:
+            data = model.process(image)
+        except Exception as error:
+            self._fail(f"{type(error).__name__}: {error}")
+            return None
+        elapsed = (time.perf_counter() - started) * 1000
+        self.ms = elapsed if self.ms is None else self.ms + 0.2 * (elapsed - self.ms)
+        self.failures = 0
+        self.result = FrameResult(frame, timestamp, data)
+        return self.result
+
+    def _fail(self, message: str) -> None:
+        self.failures += 1
+        self.error = message
+        log.warning("%s network %s failed (%d in a row): %s", self.type, self.network,
+                    self.failures, message)
+        if self.failures >= FAILURES_BEFORE_DISABLE:
+            self.enabled = False
+            self.error = f"switched off after {self.failures} failures in a row: {message}"
+            log.error("%s network %s %s", self.type, self.network, self.error)
+
+    def draw(self, image: np.ndarray, result: FrameResult) -> None:
+        try:
+            self.model.draw(image, result.data)
+        except Exception as error:
+            self._fail(f"drawing: {type(error).__name__}: {error}")
+
+    def stats(self) -> dict[str, Any]:
+        return {"network": self.network, "enabled": self.enabled,
+                "ms": None if self.ms is None else round(self.ms, 2),
+                "failures": self.failures, "error": self.error, "loading": self.loading}

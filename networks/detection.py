@@ -1,0 +1,76 @@
+"""Object detection: boxes with labels and confidences, NMS, an IoU tracker, drawn boxes."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import cv2
+import numpy as np
+
+from draw import blend_box, class_colour, draw_label
+from model import Model, setting
+from results import Detection
+from tracker import IouTracker
+
+
+class Detector(Protocol):
+    """A backend: detections in frame pixels, above a confidence, after NMS at an IoU."""
+
+    labels: list[str]
+
+    def detect(self, image: np.ndarray, confidence_threshold: float,
+               nms_threshold: float) -> list[Detection]: ...
+
+
+@dataclass
+class DetectionSettings:
+    confidence_threshold: float = setting(0.4, 0.0, 1.0, 0.01, "minimum confidence of a box")
+    clustering_threshold: float = setting(0.5, 0.0, 1.0, 0.01, "IoU above which overlapping "
+                                          "boxes of one class are merged (NMS)")
+    overlay_alpha: float = setting(80.0, 0.0, 255.0, 1.0, "opacity of the box fill, 0-255")
+    tracking_enabled: bool = setting(False, help="follow objects across frames with stable "
+                                     "track ids")
+    tracking_min_frames: int = setting(3, 1, 100, 1, "frames an object is seen before it gets "
+                                       "a track id")
+    tracking_drop_frames: int = setting(15, 0, 100, 1, "frames an object may be lost before "
+                                        "its track is dropped")
+    tracking_overlap_threshold: float = setting(0.5, 0.0, 1.0, 0.01, "IoU a box needs with a "
+                                                "track to continue it")
+
+
+class DetectionModel(Model):
+    type = "detection"
+    Settings = DetectionSettings
+
+    def __init__(self, name: str, detector: Detector) -> None:
+        super().__init__(name)
+        self.detector = detector
+        self.tracker = IouTracker()
+
+    def process(self, image: np.ndarray) -> dict[str, Any]:
+        settings = self.settings
+        detections = self.detector.detect(image, settings.confidence_threshold,
+                                          settings.clustering_threshold)
+        if settings.tracking_enabled:
+            self.tracker.min_frames = settings.tracking_min_frames
+            self.tracker.drop_frames = settings.tracking_drop_frames
+            self.tracker.overlap_threshold = settings.tracking_overlap_threshold
+            detections = self.tracker.update(detections)
+        else:
+            self.tracker.reset()
+        return {"detections": [d.to_json() for d in detections]}
+
+    def draw(self, image: np.ndarray, result: dict[str, Any]) -> None:
+        alpha = self.settings.overlay_alpha / 255.0
+        height, width = image.shape[:2]
+        for detection in result["detections"]:
+            left, top, right, bottom = (int(round(v)) for v in detection["box"])
+            left, top = max(0, left), max(0, top)
+            right, bottom = min(width - 1, right), min(height - 1, bottom)
+            colour = class_colour(detection["class_id"])
+            blend_box(image, (left, top, right, bottom), colour, alpha)
+            cv2.rectangle(image, (left, top), (right, bottom), colour, 2)
+            text = f"{detection['label']} {detection['confidence'] * 100:.0f}%"
+            if detection["track_id"] is not None:
+                text += f" #{detection['track_id']}"
+            draw_label(image, text, (left + 4, max(top + 16, 16)), background=colour, scale=0.5)
