@@ -7,6 +7,8 @@ import numpy as np
 from catalogue import CatalogueEntry
 from results import Detection
 
+BORDER = 32
+
 
 class HogPeopleDetector:
     """People at a working width of input.width pixels (smaller: faster, misses small people).
@@ -26,6 +28,9 @@ class HogPeopleDetector:
                nms_threshold: float) -> list[Detection]:
         scale = min(1.0, self._width / image.shape[1])
         small = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        # A grey border lets the 64x128 window fit people cut off by the frame's edges.
+        small = cv2.copyMakeBorder(small, BORDER, BORDER, BORDER, BORDER, cv2.BORDER_CONSTANT,
+                                   value=(127, 127, 127))
         boxes, margins = self._hog.detectMultiScale(small, winStride=(8, 8), padding=(8, 8),
                                                     scale=1.05)
         if len(boxes) == 0:
@@ -35,6 +40,10 @@ class HogPeopleDetector:
                                 confidence_threshold, nms_threshold)
         detections = []
         for i in np.asarray(keep, dtype=int).ravel():
-            x, y, w, h = (float(v) / scale for v in boxes[i])
-            detections.append(Detection(0, "person", float(confidences[i]), (x, y, x + w, y + h)))
+            x, y, w, h = boxes[i]
+            left, top = max(0.0, (x - BORDER) / scale), max(0.0, (y - BORDER) / scale)
+            right = min(float(image.shape[1]), (x + w - BORDER) / scale)
+            bottom = min(float(image.shape[0]), (y + h - BORDER) / scale)
+            detections.append(Detection(0, "person", float(confidences[i]),
+                                        (left, top, right, bottom)))
         return detections

@@ -1,0 +1,274 @@
+"""Networks: shipped weights on real images, the catalogue's checks, failures, live switching."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import cv2
+import numpy as np
+import pytest
+import requests
+
+from catalogue import Catalogue, CustomOptions, ModelError
+from conftest import ROOT
+from model import ModelSlot
+from networks import create_slot, load_model
+from networks.classification import ClassificationModel
+from sources import InputSpec, open_source
+from test_cli import run_app
+from test_stream import wait_for
+
+DATA = ROOT / "tests" / "data"
+CATS = {"Egyptian cat", "tabby", "tiger cat"}
+
+
+def image(name: str) -> np.ndarray:
+    return cv2.imread(str(DATA / name))
+
+
+@pytest.fixture(scope="module")
+def catalogue() -> Catalogue:
+    return Catalogue()
+
+
+@pytest.fixture(scope="module")
+def nanodet(catalogue):
+    return load_model(catalogue.find("detection", "nanodet-coco"))
+
+
+@pytest.fixture(scope="module")
+def efficientnet(catalogue):
+    return load_model(catalogue.find("classification", "efficientnet-lite0"))
+
+
+def labels_of(result: dict) -> list[str]:
+    return [d["label"] for d in result["detections"]]
+
+
+@pytest.mark.parametrize("picture, expected", [("chelsea.jpg", CATS),
+                                                ("coffee.jpg", {"espresso", "cup"})])
+def test_efficientnet_names_what_is_in_the_picture(efficientnet, picture, expected):
+    classes = efficientnet.process(image(picture))["classes"]
+    assert classes[0]["label"] in expected and classes[0]["confidence"] > 0.5
+    assert classes == sorted(classes, key=lambda c: -c["confidence"])
+    assert set(classes[0]) == {"id", "label", "confidence"}
+
+
+@pytest.mark.parametrize("picture, label", [("chelsea.jpg", "cat"), ("astronaut.jpg", "person"),
+                                            ("grace_hopper.jpg", "person")])
+def test_nanodet_finds_the_object_and_its_box(nanodet, picture, label):
+    frame = image(picture)
+    found = [d for d in nanodet.process(frame)["detections"] if d["label"] == label]
+    assert found, f"no {label} in {picture}"
+    left, top, right, bottom = max(found, key=lambda d: d["confidence"])["box"]
+    height, width = frame.shape[:2]
+    assert 0 <= left < right <= width and 0 <= top < bottom <= height
+    assert (right - left) * (bottom - top) > 0.25 * width * height, "the box covers the subject"
+
+
+def test_nanodet_thresholds_apply(nanodet):
+    frame = image("astronaut.jpg")
+    nanodet.settings.confidence_threshold = 0.99
+    try:
+        assert nanodet.process(frame)["detections"] == []
+    finally:
+        nanodet.settings.confidence_threshold = 0.4
+
+
+def test_hog_finds_a_person_and_nothing_in_a_cat(catalogue):
+    hog = load_model(catalogue.find("detection", "hog"))
+    assert "person" in labels_of(hog.process(image("astronaut.jpg")))
+    assert hog.process(image("chelsea.jpg"))["detections"] == []
+
+
+def test_detections_draw_boxes_and_labels(nanodet):
+    frame = image("chelsea.jpg")
+    result = nanodet.process(frame)
+    drawn = frame.copy()
+    nanodet.draw(drawn, result)
+    left, top, right, bottom = (int(v) for v in result["detections"][0]["box"])
+    assert not np.array_equal(drawn[top:bottom, left:right], frame[top:bottom, left:right])
+
+
+class Fixed:
+    """A classifier backend that returns the scores it is given, in turn."""
+
+    labels = ["a", "b"]
+
+    def __init__(self, *scores) -> None:
+        self._scores = list(scores)
+
+    def classify(self, _image) -> np.ndarray:
+        return np.array(self._scores.pop(0), np.float32)
+
+
+def test_classification_smoothing_is_an_exponential_moving_average():
+    model = ClassificationModel("fixed", Fixed([1.0, 0.0], [0.0, 1.0]))
+    model.settings.output_smoothing = 0.75
+    model.process(None)
+    classes = {c["label"]: c["confidence"] for c in model.process(None)["classes"]}
+    assert classes == pytest.approx({"a": 0.75, "b": 0.25})
+
+
+def test_classification_threshold_hides_weak_classes():
+    model = ClassificationModel("fixed", Fixed([0.6, 0.05]))
+    model.settings.confidence_threshold = 0.1
+    assert [c["label"] for c in model.process(None)["classes"]] == ["a"]
+
+
+def test_unknown_name_lists_the_valid_ones(catalogue):
+    with pytest.raises(ModelError, match="valid names: nanodet-coco, hog-people"):
+        catalogue.resolve("detection", "yolo9000")
+    with pytest.raises(ModelError, match="jetson-only"):
+        catalogue.resolve("detection", "ssd-mobilenet-v2")
+
+
+def test_missing_corrupt_and_mismatched_files_are_clear_errors(tmp_path):
+    folder = tmp_path / "networks"
+    folder.mkdir()
+    shutil.copy(ROOT / "data/networks/coco80.txt", folder)
+    catalogue_json = json.loads((ROOT / "data/networks/models.json").read_text())
+    (folder / "models.json").write_text(json.dumps(catalogue_json))
+    entry = lambda: Catalogue(folder / "models.json").entries[0]  # noqa: E731
+    with pytest.raises(ModelError, match="nanodet-coco-416.onnx: cannot be read"):
+        load_model(entry())
+    (folder / "nanodet-coco-416.onnx").write_bytes(b"not a network")
+    with pytest.raises(ModelError, match="nanodet-coco-416.onnx: sha256 mismatch"):
+        load_model(entry())
+
+    junk = tmp_path / "mine.onnx"
+    junk.write_bytes(b"\x08\x07garbage" * 100)
+    with pytest.raises(ModelError, match="mine: cannot load"):
+        load_model(Catalogue().resolve("detection", str(junk)))
+    with pytest.raises(ModelError, match="no such model file"):
+        Catalogue().resolve("classification", str(tmp_path / "absent.onnx"))
+
+
+def test_custom_onnx_classifier_runs_with_its_labels(tmp_path, catalogue):
+    """A user's ONNX file by path: NanoDet stands in as 'some ONNX', with a made-up label
+    file, to prove the path, labels and input-size plumbing (the output is not a class
+    vector, so only the shape of the result is checked)."""
+    labels = tmp_path / "labels.txt"
+    labels.write_text("\n".join(f"thing {i}" for i in range(169 * 80)))
+    entry = catalogue.resolve("classification", str(ROOT / "data/networks/nanodet-coco-416.onnx"),
+                              CustomOptions(labels=str(labels)))
+    assert entry.backend == "onnx-classifier"
+    classifier = load_model(entry)
+    assert len(classifier.classifier.labels) == 169 * 80
+    result = classifier.process(image("chelsea.jpg"))
+    assert all(c["label"].startswith("thing ") for c in result["classes"])
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--detection", "yolo9000"], "valid names: nanodet-coco, hog-people"),
+    (["--classification", "/no/such/model.onnx"], "no such model file"),
+    (["--detection", "ssd-mobilenet-v2"], "jetson-only"),
+])
+def test_bad_network_flags_exit_2_with_a_message(args, message):
+    result = run_app(*args)
+    assert result.returncode == 2 and message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_list_models_marks_what_runs_here():
+    result = run_app("--list-models")
+    assert result.returncode == 0
+    rows = {line.split()[1]: line for line in result.stdout.splitlines()[1:]}
+    assert "yes (default)" in rows["nanodet-coco"] and "yes (default)" in rows["efficientnet-lite0"]
+    assert "no: jetson-only" in rows["ssd-mobilenet-v2"]
+
+
+@pytest.fixture
+def detecting_server(start_server, catalogue):
+    """The app on the astronaut picture at 15 fps, with NanoDet and EfficientNet loaded."""
+    source = open_source(InputSpec(uri=str(DATA / "astronaut.jpg"), rate=15, loop=-1))
+    slots = [create_slot(catalogue, "detection", None), create_slot(catalogue, "classification",
+                                                                    "efficientnet")]
+    return start_server(source, networks=slots)
+
+
+def test_results_api_serves_every_network(detecting_server):
+    server = detecting_server
+    results = wait_for(lambda: (r := server.get("/results").json())["detection"] and r)
+    assert set(results) == {"detection", "classification"}
+    detection = server.get("/detection/results").json()
+    assert {"frame", "timestamp", "detections"} <= set(detection)
+    person = detection["detections"][0]
+    assert set(person) == {"label", "class_id", "confidence", "box", "track_id"}
+    assert person["label"] == "person" and len(person["box"]) == 4
+    assert "classes" in server.get("/classification/results").json()
+    missing = server.get("/pose/results")
+    assert missing.status_code == 404 and "loaded: classification, detection" in \
+        missing.json()["error"]
+    stats = server.get("/stats").json()["networks"]["detection"]
+    assert stats["network"] == "nanodet-coco" and stats["ms"] > 0 and stats["enabled"]
+
+
+def test_curl_put_confidence_threshold_works_as_on_jetson(detecting_server):
+    """curl -X PUT -d 0.7 -H 'Content-Type: application/json' .../detection/confidence_threshold"""
+    server = detecting_server
+    response = requests.put(server.url + "/detection/confidence_threshold", data="0.7",
+                            headers={"Content-Type": "application/json"}, timeout=10)
+    assert response.status_code == 200 and response.json() == 0.7
+    assert server.get("/detection/confidence_threshold").json() == 0.7
+    requests.put(server.url + "/detection/confidence_threshold", data="0.99", timeout=10)
+    frame = server.get("/detection/results").json()["frame"]
+    wait_for(lambda: (r := server.get("/detection/results").json())["frame"] > frame + 1
+             and r["detections"] == [])
+
+
+def test_tracking_gives_a_stable_track_id(detecting_server):
+    server = detecting_server
+    requests.put(server.url + "/detection/tracking_enabled", data="true", timeout=10)
+    first = wait_for(lambda: (d := server.get("/detection/results").json()["detections"])
+                     and d[0]["track_id"] is not None and d[0])
+    frame = server.get("/detection/results").json()["frame"]
+    later = wait_for(lambda: (r := server.get("/detection/results").json())["frame"] > frame + 3
+                     and r["detections"][0])
+    assert later["track_id"] == first["track_id"]
+
+
+def test_enabled_switches_a_network_off_and_on(detecting_server):
+    server = detecting_server
+    requests.put(server.url + "/detection/enabled", data="false", timeout=10)
+    frame = server.get("/detection/results").json()["frame"]
+    wait_for(lambda: server.get("/classification/results").json()["frame"] > frame + 3)
+    assert server.get("/detection/results").json()["frame"] == frame
+    requests.put(server.url + "/detection/enabled", data="true", timeout=10)
+    wait_for(lambda: server.get("/detection/results").json()["frame"] > frame)
+
+
+def test_put_network_loads_another_in_the_background_and_swaps(detecting_server):
+    server = detecting_server
+    answer = requests.put(server.url + "/detection/network", data='"hog-people"', timeout=10)
+    assert answer.status_code == 200
+    wait_for(lambda: server.get("/detection/network").json() == "hog-people")
+    frame = server.get("/detection/results").json()["frame"]
+    wait_for(lambda: server.get("/detection/results").json()["frame"] > frame)
+    assert server.get("/stats").json()["networks"]["detection"]["network"] == "hog-people"
+    refused = requests.put(server.url + "/detection/network", data='"yolo9000"', timeout=10)
+    assert refused.status_code == 400 and "nanodet-coco" in refused.json()["error"]
+
+
+class Exploding(ClassificationModel):
+    """A network whose runtime fails on every frame."""
+
+    def __init__(self) -> None:
+        super().__init__("exploding", Fixed())
+
+    def process(self, image):
+        raise RuntimeError("out of memory")
+
+
+def test_a_throwing_network_is_reported_and_switched_off_while_the_stream_goes_on(start_server):
+    slot = ModelSlot(Exploding(), load=lambda name: Exploding(), choices=("exploding",))
+    server = start_server(networks=[slot])
+    stats = wait_for(lambda: (s := server.get("/stats").json())["networks"]["classification"][
+        "enabled"] is False and s)
+    report = stats["networks"]["classification"]
+    assert report["failures"] == 3 and "out of memory" in report["error"]
+    assert server.get("/classification/enabled").json() is False
+    index = server.pipeline.broadcaster.latest.index
+    wait_for(lambda: server.pipeline.broadcaster.latest.index > index + 5)
+    requests.put(server.url + "/classification/enabled", data="true", timeout=10)
+    wait_for(lambda: server.get("/stats").json()["networks"]["classification"]["enabled"] is False)
