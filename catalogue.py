@@ -19,7 +19,9 @@ CATALOGUE_PATH = NETWORKS_DIR / "models.json"
 # What each backend needs importable on this machine.
 BACKEND_MODULES = {
     "onnx-nanodet": "onnxruntime", "onnx-classifier": "onnxruntime", "onnx-ssd": "onnxruntime",
-    "onnx-yolo": "onnxruntime", "mediapipe-classifier": "mediapipe", "opencv-hog": "cv2",
+    "onnx-yolo": "onnxruntime", "onnx-u2net": "onnxruntime", "mediapipe-classifier": "mediapipe",
+    "mediapipe-segmenter": "mediapipe", "mediapipe-pose": "mediapipe",
+    "mediapipe-hands": "mediapipe", "mediapipe-selfie": "mediapipe", "opencv-hog": "cv2",
     "jetson": "jetson_inference",
 }
 CUSTOM_ONNX_BACKENDS = {"classification": {"classifier": "onnx-classifier"},

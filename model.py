@@ -38,10 +38,16 @@ def setting(default: Any, minimum: float | None = None, maximum: float | None = 
 
 class Model:
     """One loaded network of one type. Subclasses set `type`, `Settings`, and implement
-    process() (plain-data result) and draw() (overlay, in place)."""
+    process() (plain-data result) and draw() (overlay, in place).
+
+    A model whose `uses` names another type gets that network's result of the same frame
+    (its `data`, or None if that network is not loaded or not enabled) as process()'s second
+    argument; the pipeline runs it after the others.
+    """
 
     type: ClassVar[str]
     Settings: ClassVar[type]
+    uses: ClassVar[str | None] = None
 
     def __init__(self, name: str, settings: Any | None = None) -> None:
         self.name = name
@@ -115,16 +121,25 @@ class ModelSlot:
             if self.loading == name:
                 self.loading = None
 
-    def run(self, image: np.ndarray, frame: int, timestamp: float) -> FrameResult | None:
-        """Process one frame; a network that throws is reported, and after
-        FAILURES_BEFORE_DISABLE failures in a row switched off. The stream goes on."""
+    @property
+    def uses(self) -> str | None:
+        return self.model.uses
+
+    def run(self, image: np.ndarray, frame: int, timestamp: float,
+            used: FrameResult | None = None) -> FrameResult | None:
+        """Process one frame (`used`: the result of the type this model uses, if any); a
+        network that throws is reported, and after FAILURES_BEFORE_DISABLE failures in a
+        row switched off. The stream goes on."""
         if not self.enabled:
             return None
         with self._swap_lock:
             model = self.model
         started = time.perf_counter()
         try:
-            data = model.process(image)
+            if model.uses is None:
+                data = model.process(image)
+            else:
+                data = model.process(image, used.data if used else None)
         except Exception as error:
             self._fail(f"{type(error).__name__}: {error}")
             return None

@@ -1,7 +1,7 @@
 """Plain-data results of the networks, as /results serves them (see README, "Results")."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -35,14 +35,16 @@ class ClassScore:
 
 @dataclass
 class FrameResult:
-    """What one network found in one frame: `data` is the per-type payload."""
+    """What one network found in one frame: `data` is the per-type payload. Keys starting
+    with "_" are for drawing only (a mask, say) and are left out of the JSON."""
 
     frame: int
     timestamp: float
     data: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {"frame": self.frame, "timestamp": self.timestamp, **self.data}
+        public = {key: value for key, value in self.data.items() if not key.startswith("_")}
+        return {"frame": self.frame, "timestamp": self.timestamp, **public}
 
 
 def box_iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:

@@ -20,6 +20,7 @@ from broadcast import Broadcaster, EncodedFrame
 from draw import draw_label
 from mjpeg import encode_part
 from model import NETWORK_TYPES, ModelSlot
+from results import FrameResult
 from sources import Source
 from utils import PropertyRegistry, attribute_property, rest_property
 
@@ -283,20 +284,32 @@ class Pipeline:
     def _annotate(self, frame: CapturedFrame) -> np.ndarray:
         """Run the enabled networks on the frame; their overlays and the stats line, drawn in
         NETWORK_TYPES order on a copy (the captured frame stays clean for re-use)."""
-        results = [(network, network.run(frame.image, frame.index, frame.timestamp))
-                   for network in self.networks.values()]
-        results = [(network, result) for network, result in results if result is not None]
+        results = self._run_networks(frame)
         if not results and not self.overlay_stats:
             return frame.image
         annotated = frame.image.copy()
-        for network, result in results:
-            network.draw(annotated, result)
+        for network in self.networks.values():  # drawn in NETWORK_TYPES order
+            if network.type in results:
+                network.draw(annotated, results[network.type])
         if not self.overlay_stats:
             return annotated
         text = (f"in {self.capture.meter.rate():.1f} fps  out {self._output.rate():.1f} fps  "
                 f"latency {self._latency_ms.value or 0:.0f} ms")
         draw_label(annotated, text, (8, annotated.shape[0] - 10))
         return annotated
+
+    def _run_networks(self, frame: CapturedFrame) -> dict[str, FrameResult]:
+        """The enabled networks' results for this frame; those that use another network's
+        result run after the others."""
+        results: dict[str, FrameResult] = {}
+        independent = [n for n in self.networks.values() if n.uses is None]
+        dependent = [n for n in self.networks.values() if n.uses is not None]
+        for network in independent + dependent:
+            used = results.get(network.uses) if network.uses else None
+            result = network.run(frame.image, frame.index, frame.timestamp, used)
+            if result is not None:
+                results[network.type] = result
+        return results
 
     def _throttle(self) -> None:
         """Hold the loop so that the output rate stays under max_fps (0: no cap)."""

@@ -18,6 +18,11 @@ FACTORIES = {
     "onnx-classifier": ("backends.onnx", "OnnxClassifier"),
     "mediapipe-classifier": ("backends.mediapipe_tasks", "TaskClassifier"),
     "opencv-hog": ("backends.opencv_hog", "HogPeopleDetector"),
+    "mediapipe-segmenter": ("backends.mediapipe_tasks", "TaskSegmenter"),
+    "mediapipe-pose": ("backends.mediapipe_solutions", "BodyPose"),
+    "mediapipe-hands": ("backends.mediapipe_solutions", "HandPose"),
+    "mediapipe-selfie": ("backends.mediapipe_solutions", "SelfieSegmentation"),
+    "onnx-u2net": ("backends.onnx", "U2NetMatting"),
 }
 
 

@@ -5,16 +5,26 @@
 """
 from __future__ import annotations
 
+import importlib
+
 import backends
 from catalogue import Catalogue, CatalogueEntry, CustomOptions, ModelError
 from model import Model, ModelSlot
-from networks.classification import ClassificationModel
-from networks.detection import DetectionModel
 
-MODEL_CLASSES: dict[str, type[Model]] = {
-    "classification": ClassificationModel,
-    "detection": DetectionModel,
+# network type -> the Model subclass for it, as "module:class" (imported when first used)
+MODEL_CLASSES = {
+    "background": "networks.background:BackgroundModel",
+    "segmentation": "networks.segmentation:SegmentationModel",
+    "classification": "networks.classification:ClassificationModel",
+    "detection": "networks.detection:DetectionModel",
+    "pose": "networks.pose:PoseModel",
+    "action": "networks.action:ActionModel",
 }
+
+
+def model_class(network_type: str) -> type[Model]:
+    module_name, class_name = MODEL_CLASSES[network_type].split(":")
+    return getattr(importlib.import_module(module_name), class_name)
 
 
 def load_model(entry: CatalogueEntry) -> Model:
@@ -25,7 +35,7 @@ def load_model(entry: CatalogueEntry) -> Model:
         raise
     except Exception as error:  # a runtime that refuses the file: say which file and why
         raise ModelError(f"{entry.name}: cannot load ({type(error).__name__}: {error})") from None
-    return MODEL_CLASSES[entry.type](entry.name, backend)
+    return model_class(entry.type)(entry.name, backend)
 
 
 def create_slot(catalogue: Catalogue, network_type: str, spec: str | None,

@@ -1,0 +1,161 @@
+"""Pre- and post-processing of ONNX object detectors, in numpy and OpenCV only.
+
+Nothing here loads a model: the decoders take the output arrays of a session, so they can be
+tested on crafted tensors. Boxes are (left, top, right, bottom) in network-input pixels until
+`to_detections` maps them to the frame.
+"""
+from __future__ import annotations
+
+from typing import Literal, Sequence
+
+import cv2
+import numpy as np
+
+from results import Detection
+
+NANODET_MEAN = np.array([103.53, 116.28, 123.675], dtype=np.float32)
+NANODET_STD = np.array([57.375, 57.12, 58.395], dtype=np.float32)
+
+Decoded = tuple[np.ndarray, np.ndarray, np.ndarray]
+"""(boxes [M,4] float32 l,t,r,b; scores [M] float32; class_ids [M] int64)."""
+
+
+def nanodet_blob(frame_bgr: np.ndarray, size: int = 416) -> tuple[np.ndarray, float, float]:
+    """Resize a BGR frame to size x size and normalise it for NanoDet.
+
+    Returns the [1,3,size,size] float32 blob and the factors (frame width / size,
+    frame height / size) that map input-pixel boxes back to the frame.
+    """
+    height, width = frame_bgr.shape[:2]
+    params = cv2.dnn.Image2BlobParams(scalefactor=(*(1 / NANODET_STD).tolist(), 0.0),
+                                      size=(size, size), mean=(*NANODET_MEAN.tolist(), 0.0),
+                                      swapRB=False, ddepth=cv2.CV_32F)
+    return cv2.dnn.blobFromImageWithParams(frame_bgr, params), width / size, height / size
+
+
+def _best_class(scores: np.ndarray,
+                score_threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows of [N,C] scores whose best score is above the threshold: (row indices, best
+    scores float32, their classes int64)."""
+    class_ids = scores.argmax(axis=1)
+    best = scores[np.arange(len(scores)), class_ids]
+    keep = np.flatnonzero(best > score_threshold)
+    return keep, best[keep].astype(np.float32), class_ids[keep].astype(np.int64)
+
+
+def _dfl_distances(logits: np.ndarray, bins: int) -> np.ndarray:
+    """[M, 4*bins] side-major bin logits -> [M,4] expected distances in bins (softmax mean)."""
+    logits = logits.reshape(len(logits), 4, bins)
+    weights = np.exp(logits - logits.max(axis=2, keepdims=True))
+    weights /= weights.sum(axis=2, keepdims=True)
+    return weights @ np.arange(bins, dtype=np.float32)
+
+
+def _pair_nanodet_outputs(outputs: Sequence[np.ndarray],
+                          box_dim: int) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Map N (cells of a level) -> (scores [N,C], box logits [N,box_dim]) by shape, not name."""
+    scores = {o.shape[1]: o.reshape(o.shape[1], -1) for o in outputs if o.shape[-1] != box_dim}
+    boxes = {o.shape[1]: o.reshape(o.shape[1], -1) for o in outputs if o.shape[-1] == box_dim}
+    if scores.keys() != boxes.keys() or len(scores) * 2 != len(outputs):
+        raise ValueError(f"cannot pair outputs {[o.shape for o in outputs]} by cell count")
+    return {n: (scores[n], boxes[n]) for n in scores}
+
+
+def decode_nanodet(outputs: Sequence[np.ndarray], input_size: int = 416,
+                   strides: Sequence[int] = (8, 16, 32), bins: int = 11,
+                   score_threshold: float = 0.35, cell_offset: float = 0.5) -> Decoded:
+    """Decode NanoDet's per-stride outputs, in any order.
+
+    Per stride s (grid g = input_size // s, N = g*g cells) the model gives scores [1,N,C]
+    (already sigmoid) and box logits [1,N,4*bins] (left, top, right, bottom, each `bins`
+    logits). The expected bin of each side's softmax, times s, is the distance from the
+    cell's point ((k % g + cell_offset) * s, (k // g + cell_offset) * s): 0.5 is the cell
+    centre, which NanoDet's GFL head uses (with 0, the corner, boxes of objects pasted at
+    known places come out shifted up-left by half a stride). Keeps per cell the best class
+    if its score is above the threshold; no NMS.
+    """
+    levels = _pair_nanodet_outputs(outputs, box_dim=4 * bins)
+    found = []
+    for stride in strides:
+        grid = input_size // stride
+        scores, logits = levels[grid * grid]
+        cells, best, class_ids = _best_class(scores, score_threshold)
+        point = (np.stack([cells % grid, cells // grid], axis=1) + cell_offset) * stride
+        distance = _dfl_distances(logits[cells].astype(np.float32), bins) * stride
+        boxes = np.concatenate([point - distance[:, :2], point + distance[:, 2:]], axis=1)
+        boxes = boxes.astype(np.float32)
+        found.append((boxes, best, class_ids))
+    return tuple(np.concatenate(parts) for parts in zip(*found))  # type: ignore[return-value]
+
+
+def decode_ssd(boxes: np.ndarray, scores: np.ndarray, width: float = 1.0, height: float = 1.0,
+               order: Literal["xyxy", "yxyx"] = "xyxy", background: bool = False,
+               score_threshold: float = 0.35) -> Decoded:
+    """Decode an SSD-style pair: boxes [1,N,4] normalised to 0..1 and scores [1,N,C].
+
+    `order` says whether a box is (x1, y1, x2, y2) or (y1, x1, y2, x2) (TensorFlow's order).
+    With `background`, score column 0 is the background class and is dropped, so class ids
+    count from the first real class. Boxes come back scaled by width and height (pass the
+    input size to use scale factors, or the frame size with factors 1).
+    """
+    boxes = boxes.reshape(-1, 4).astype(np.float32)
+    scores = scores.reshape(len(boxes), -1)[:, int(background):]
+    if order == "yxyx":
+        boxes = boxes[:, [1, 0, 3, 2]]
+    keep, best, class_ids = _best_class(scores, score_threshold)
+    return boxes[keep] * np.array([width, height, width, height], np.float32), best, class_ids
+
+
+def decode_yolo(output: np.ndarray, layout: Literal["auto", "v5", "v8"] = "auto",
+                score_threshold: float = 0.35) -> Decoded:
+    """Decode a YOLO head: boxes as (cx, cy, w, h) in input pixels.
+
+    v5 layout: [1,N,5+C] rows of (cx, cy, w, h, objectness, C class scores); the score is
+    objectness x class score. v8 layout: [1,4+C,N] (transposed, no objectness).
+    "auto" takes v8 when the middle dimension is the smaller one (e.g. [1,84,8400] vs
+    [1,25200,85]); name the layout when N can be smaller than 5+C.
+    """
+    rows = output.reshape(output.shape[-2], output.shape[-1])
+    if layout == "auto":
+        layout = "v8" if rows.shape[0] < rows.shape[1] else "v5"
+    if layout == "v8":
+        rows = rows.T
+        scores = rows[:, 4:]
+    else:
+        scores = rows[:, 5:] * rows[:, 4:5]
+    keep, best, class_ids = _best_class(scores, score_threshold)
+    centre, size = rows[keep, 0:2], rows[keep, 2:4]
+    boxes = np.concatenate([centre - size / 2, centre + size / 2], axis=1).astype(np.float32)
+    return boxes, best, class_ids
+
+
+def nms(boxes: np.ndarray, scores: np.ndarray, class_ids: np.ndarray,
+        iou_threshold: float = 0.5, score_threshold: float = 0.35) -> np.ndarray:
+    """Class-aware non-maximum suppression (OpenCV's NMSBoxesBatched).
+
+    Boxes are [M,4] (l,t,r,b); returns the indices kept, best score first. A box is dropped
+    when its IoU with a better box of its class is above iou_threshold.
+    """
+    if len(boxes) == 0:
+        return np.zeros(0, np.int64)
+    xywh = np.asarray(boxes, np.float64).copy()
+    xywh[:, 2:] -= xywh[:, :2]
+    kept = cv2.dnn.NMSBoxesBatched(xywh.tolist(), np.asarray(scores, np.float32).tolist(),
+                                   np.asarray(class_ids).astype(int).tolist(),
+                                   score_threshold, iou_threshold)
+    return np.asarray(kept, np.int64).reshape(-1)
+
+
+def to_detections(boxes: np.ndarray, scores: np.ndarray, class_ids: np.ndarray,
+                  labels: Sequence[str], scale_x: float, scale_y: float,
+                  frame_width: int, frame_height: int) -> list[Detection]:
+    """Detections in frame pixels: boxes times (scale_x, scale_y), clipped to the frame.
+
+    A class id without a label is named by its number.
+    """
+    scaled = np.asarray(boxes, np.float64) * np.array([scale_x, scale_y, scale_x, scale_y])
+    scaled[:, 0::2] = scaled[:, 0::2].clip(0, frame_width)
+    scaled[:, 1::2] = scaled[:, 1::2].clip(0, frame_height)
+    return [Detection(class_id=int(c), label=labels[c] if 0 <= c < len(labels) else str(int(c)),
+                      confidence=float(s), box=tuple(float(v) for v in box))
+            for box, s, c in zip(scaled, scores, class_ids)]

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Creates .venv and installs the dashboard's dependencies; with --test, also the test
+# dependencies and Debian's chromium (for the browser tests; needs root or sudo).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+if [ "${1:-}" = "--test" ] && [ ! -x /usr/bin/chromium ]; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+pip=(.venv/bin/python -m pip install -q --disable-pip-version-check)
+"${pip[@]}" -r requirements.txt
+"${pip[@]}" --no-deps -r requirements-mediapipe.txt
+if [ "${1:-}" = "--test" ]; then
+    "${pip[@]}" -r requirements-test.txt
+fi

@@ -1,0 +1,47 @@
+"""Prints the README's table of live settings, from the same registry the server uses.
+
+    .venv/bin/python tools/settings_table.py
+
+Loads every network type's default network, so that every setting is listed.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from catalogue import Catalogue  # noqa: E402
+from networks import MODEL_CLASSES, create_slot  # noqa: E402
+from sources import PatternSource  # noqa: E402
+from stream import Pipeline  # noqa: E402
+from utils import Property  # noqa: E402
+
+
+def _range(prop: Property) -> str:
+    if prop.choices:
+        return " \\| ".join(prop.choices)
+    if prop.type is bool:
+        return "true \\| false"
+    if prop.minimum is not None and prop.maximum is not None:
+        return f"{prop.minimum:g} to {prop.maximum:g}"
+    return ""
+
+
+def settings_table() -> str:
+    """The markdown table of every setting: path, type, range, default, help."""
+    catalogue = Catalogue()
+    networks = [create_slot(catalogue, network_type, None) for network_type in MODEL_CLASSES]
+    pattern = PatternSource()
+    pipeline = Pipeline(pattern, lambda: pattern, networks=networks)
+    rows = ["| path | type | range | default | what it does |", "|---|---|---|---|---|"]
+    for prop in pipeline.settings:
+        default = "" if not prop.writable else str(prop.getter()).lower() \
+            if prop.type is bool else str(prop.getter())
+        kind = prop.type_name + ("" if prop.writable else ", read-only")
+        rows.append(f"| `{prop.path}` | {kind} | {_range(prop)} | {default} | {prop.help} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(settings_table())
