@@ -187,16 +187,21 @@ def detecting_server(start_server, catalogue):
     return start_server(source, networks=slots)
 
 
+def result_of(server, network_type: str) -> dict:
+    """The type's latest result, once it has one."""
+    return wait_for(lambda: server.get(f"/{network_type}/results").json())
+
+
 def test_results_api_serves_every_network(detecting_server):
     server = detecting_server
     results = wait_for(lambda: (r := server.get("/results").json())["detection"] and r)
     assert set(results) == {"detection", "classification"}
-    detection = server.get("/detection/results").json()
+    detection = result_of(server, "detection")
     assert {"frame", "timestamp", "detections"} <= set(detection)
     person = detection["detections"][0]
     assert set(person) == {"label", "class_id", "confidence", "box", "track_id"}
     assert person["label"] == "person" and len(person["box"]) == 4
-    assert "classes" in server.get("/classification/results").json()
+    assert "classes" in result_of(server, "classification")
     missing = server.get("/pose/results")
     assert missing.status_code == 404 and "loaded: classification, detection" in \
         missing.json()["error"]
@@ -212,18 +217,18 @@ def test_curl_put_confidence_threshold_works_as_on_jetson(detecting_server):
     assert response.status_code == 200 and response.json() == 0.7
     assert server.get("/detection/confidence_threshold").json() == 0.7
     requests.put(server.url + "/detection/confidence_threshold", data="0.99", timeout=10)
-    frame = server.get("/detection/results").json()["frame"]
-    wait_for(lambda: (r := server.get("/detection/results").json())["frame"] > frame + 1
+    frame = result_of(server, "detection")["frame"]
+    wait_for(lambda: (r := result_of(server, "detection"))["frame"] > frame + 1
              and r["detections"] == [])
 
 
 def test_tracking_gives_a_stable_track_id(detecting_server):
     server = detecting_server
     requests.put(server.url + "/detection/tracking_enabled", data="true", timeout=10)
-    first = wait_for(lambda: (d := server.get("/detection/results").json()["detections"])
+    first = wait_for(lambda: (d := result_of(server, "detection")["detections"])
                      and d[0]["track_id"] is not None and d[0])
-    frame = server.get("/detection/results").json()["frame"]
-    later = wait_for(lambda: (r := server.get("/detection/results").json())["frame"] > frame + 3
+    frame = result_of(server, "detection")["frame"]
+    later = wait_for(lambda: (r := result_of(server, "detection"))["frame"] > frame + 3
                      and r["detections"][0])
     assert later["track_id"] == first["track_id"]
 
@@ -231,11 +236,11 @@ def test_tracking_gives_a_stable_track_id(detecting_server):
 def test_enabled_switches_a_network_off_and_on(detecting_server):
     server = detecting_server
     requests.put(server.url + "/detection/enabled", data="false", timeout=10)
-    frame = server.get("/detection/results").json()["frame"]
-    wait_for(lambda: server.get("/classification/results").json()["frame"] > frame + 3)
-    assert server.get("/detection/results").json()["frame"] == frame
+    frame = result_of(server, "detection")["frame"]
+    wait_for(lambda: result_of(server, "classification")["frame"] > frame + 3)
+    assert result_of(server, "detection")["frame"] == frame
     requests.put(server.url + "/detection/enabled", data="true", timeout=10)
-    wait_for(lambda: server.get("/detection/results").json()["frame"] > frame)
+    wait_for(lambda: result_of(server, "detection")["frame"] > frame)
 
 
 def test_put_network_loads_another_in_the_background_and_swaps(detecting_server):
@@ -243,8 +248,8 @@ def test_put_network_loads_another_in_the_background_and_swaps(detecting_server)
     answer = requests.put(server.url + "/detection/network", data='"hog-people"', timeout=10)
     assert answer.status_code == 200
     wait_for(lambda: server.get("/detection/network").json() == "hog-people")
-    frame = server.get("/detection/results").json()["frame"]
-    wait_for(lambda: server.get("/detection/results").json()["frame"] > frame)
+    frame = result_of(server, "detection")["frame"]
+    wait_for(lambda: result_of(server, "detection")["frame"] > frame)
     assert server.get("/stats").json()["networks"]["detection"]["network"] == "hog-people"
     refused = requests.put(server.url + "/detection/network", data='"yolo9000"', timeout=10)
     assert refused.status_code == 400 and "nanodet-coco" in refused.json()["error"]
