@@ -10,6 +10,7 @@ import logging
 import threading
 import time
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable
 
@@ -218,6 +219,8 @@ class Pipeline:
         self.broadcaster = Broadcaster()
         self.networks = {slot.type: slot for slot in
                          sorted(networks or [], key=lambda slot: NETWORK_TYPES.index(slot.type))}
+        self.parallel_networks = False
+        self._workers = ThreadPoolExecutor(max(1, len(self.networks)), "network")
         self._slot = LatestFrame()
         self.capture = CaptureThread(source, reopen, self._slot, backoff)
         self._thread = threading.Thread(target=self._process_loop, name="process", daemon=True)
@@ -239,6 +242,8 @@ class Pipeline:
                            maximum=120, step=1, help="cap on the output frame rate; 0: no cap")
         attribute_property(settings, "/stream/overlay_stats", self, "overlay_stats", bool,
                            help="draw fps and latency into the video")
+        attribute_property(settings, "/stream/parallel_networks", self, "parallel_networks",
+                           bool, help="run the networks of a frame in parallel threads")
         capture = self.capture
         rest_property(settings, "/input/resolution", type=str, help="width x height",
                       getter=lambda: "x".join(map(str, capture.resolution or ())) or None)
@@ -259,6 +264,7 @@ class Pipeline:
         self.broadcaster.close()
         self._thread.join(timeout)
         self.capture.join(timeout)
+        self._workers.shutdown(wait=False, cancel_futures=True)
 
     def _process_loop(self) -> None:
         processed = -1
@@ -301,12 +307,19 @@ class Pipeline:
     def _run_networks(self, frame: CapturedFrame) -> dict[str, FrameResult]:
         """The enabled networks' results for this frame; those that use another network's
         result run after the others."""
-        results: dict[str, FrameResult] = {}
         independent = [n for n in self.networks.values() if n.uses is None]
         dependent = [n for n in self.networks.values() if n.uses is not None]
-        for network in independent + dependent:
-            used = results.get(network.uses) if network.uses else None
-            result = network.run(frame.image, frame.index, frame.timestamp, used)
+        if self.parallel_networks and len(independent) > 1:
+            futures = [self._workers.submit(n.run, frame.image, frame.index, frame.timestamp)
+                       for n in independent]
+            found = [future.result() for future in futures]
+        else:
+            found = [n.run(frame.image, frame.index, frame.timestamp) for n in independent]
+        results = {result_type: result for result_type, result in
+                   zip((n.type for n in independent), found) if result is not None}
+        for network in dependent:
+            result = network.run(frame.image, frame.index, frame.timestamp,
+                                 results.get(network.uses))
             if result is not None:
                 results[network.type] = result
         return results

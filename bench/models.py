@@ -1,0 +1,125 @@
+"""Benchmark of the networks: ms per frame for each, and the pipeline with several together.
+
+    .venv/bin/python bench/models.py [--seconds 10] [--types detection,classification]
+
+Prints figures, never passes or fails. Input: tests/data/astronaut.jpg resized to 640x480
+(a person, so pose, segmentation and background have work to do), served at 30 fps.
+1. Each default network alone: median and p90 ms of process() + draw() over --runs frames.
+2. The whole pipeline in-process (capture -> networks -> overlay -> encode -> publish) with
+   detection + classification, then with every type whose default network runs here, each
+   with the networks run one after another and in parallel threads: output fps, and latency
+   from capture to publish (median, p95), against the sum of the networks' ms.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+
+from catalogue import Catalogue, ModelError  # noqa: E402
+from model import NETWORK_TYPES  # noqa: E402
+from networks import create_slot  # noqa: E402
+from sources import InputSpec, open_source  # noqa: E402
+from stream import Pipeline  # noqa: E402
+
+PICTURE = ROOT / "tests" / "data" / "astronaut.jpg"
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def time_network(catalogue: Catalogue, network_type: str, frame: np.ndarray,
+                 runs: int) -> tuple[str, list[float]] | None:
+    """(network name, ms of process()+draw() per run), or None if none runs here."""
+    try:
+        slot = create_slot(catalogue, network_type, None)
+    except ModelError as error:
+        print(f"  {network_type:<15} skipped: {error}")
+        return None
+    model = slot.model
+    used = (None,) if model.uses else ()  # action on its own pose estimation: the worst case
+    times = []
+    for run in range(runs + 3):
+        canvas = frame.copy()
+        started = time.perf_counter()
+        result = model.process(canvas, *used)
+        model.draw(canvas, result)
+        if run >= 3:  # the first runs warm caches and graphs up
+            times.append((time.perf_counter() - started) * 1000)
+    return slot.network, times
+
+
+def run_pipeline(catalogue: Catalogue, types: list[str], parallel: bool,
+                 seconds: float) -> dict[str, float]:
+    """Output fps and capture-to-publish latency of the pipeline with these networks."""
+    source = open_source(InputSpec(uri=str(PICTURE), width=640, height=480, rate=30, loop=-1))
+    slots = [create_slot(catalogue, t, None) for t in types]
+    pipeline = Pipeline(source, lambda: source, networks=slots)
+    pipeline.parallel_networks = parallel
+    latencies: list[float] = []
+    stop = threading.Event()
+
+    def watch() -> None:
+        seq = -1
+        while not stop.is_set():
+            frame = pipeline.broadcaster.wait_newer(seq, timeout=0.5)
+            if frame is not None:
+                seq = frame.seq
+                latencies.append((time.time() - frame.timestamp) * 1000)
+
+    pipeline.start()
+    time.sleep(3)  # warm-up
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    time.sleep(seconds)
+    stop.set()
+    watcher.join()
+    network_ms = sum(slot.ms or 0 for slot in pipeline.networks.values())
+    pipeline.stop()
+    return {"fps": len(latencies) / seconds, "latency_median": statistics.median(latencies),
+            "latency_p95": percentile(latencies, 0.95), "network_ms": network_ms}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=30, help="frames per network")
+    parser.add_argument("--seconds", type=float, default=10, help="pipeline window")
+    args = parser.parse_args()
+    catalogue = Catalogue()
+    frame = cv2.resize(cv2.imread(str(PICTURE)), (640, 480))
+    print(f"machine: {os.cpu_count()} cores; input 640x480 ({PICTURE.name}), 30 fps\n")
+    print("| type | network | median ms | p90 ms |\n|---|---|---|---|")
+    runnable = []
+    for network_type in NETWORK_TYPES:
+        timed = time_network(catalogue, network_type, frame, args.runs)
+        if timed:
+            name, times = timed
+            runnable.append(network_type)
+            print(f"| {network_type} | {name} | {statistics.median(times):.1f} | "
+                  f"{percentile(times, 0.9):.1f} |")
+    print("\n| networks | mode | fps out | latency median ms | latency p95 ms | "
+          "sum of network ms + 1 frame |\n|---|---|---|---|---|---|")
+    for label, types in (("detection + classification", ["detection", "classification"]),
+                         (f"all {len(runnable)}", runnable)):
+        for parallel in (False, True):
+            figures = run_pipeline(catalogue, types, parallel, args.seconds)
+            budget = figures["network_ms"] + 1000 / 30
+            print(f"| {label} | {'parallel' if parallel else 'sequential'} | "
+                  f"{figures['fps']:.1f} | {figures['latency_median']:.0f} | "
+                  f"{figures['latency_p95']:.0f} | {budget:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
