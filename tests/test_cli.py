@@ -78,3 +78,31 @@ def test_app_serves_video_and_stops_cleanly_on_signal(stop_signal):
         process.kill()
     _, stderr = process.communicate()
     assert "Traceback" not in stderr
+
+
+def test_https_with_ssl_cert_and_key(tmp_path):
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "app.py", "--host", "127.0.0.1", "--port", str(port),
+         "--ssl-cert", str(cert), "--ssl-key", str(key)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                response = requests.get(f"https://127.0.0.1:{port}/healthz", verify=str(cert),
+                                        timeout=2)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline and process.poll() is None
+                time.sleep(0.1)
+        assert response.json()["status"] == "ok"
+        with pytest.raises(requests.ConnectionError):
+            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=10)

@@ -1,6 +1,7 @@
-"""Prints the README's table of live settings, from the same registry the server uses.
+"""The README's table of live settings, from the same registry the server uses.
 
-    .venv/bin/python tools/settings_table.py
+    .venv/bin/python tools/settings_table.py           # print it
+    .venv/bin/python tools/settings_table.py --write   # put it in README.md
 
 Loads every network type's default network, so that every setting is listed.
 """
@@ -43,5 +44,22 @@ def settings_table() -> str:
     return "\n".join(rows)
 
 
+README = Path(__file__).resolve().parents[1] / "README.md"
+START, END = "<!-- settings-table", "<!-- /settings-table -->"
+
+
+def readme_table_block(text: str) -> str:
+    """What the README holds between the settings-table markers."""
+    return text.split(START, 1)[1].split("-->", 1)[1].split(END, 1)[0].strip()
+
+
+def write_readme() -> None:
+    text = README.read_text()
+    README.write_text(text.replace(readme_table_block(text), settings_table()))
+
+
 if __name__ == "__main__":
-    print(settings_table())
+    if "--write" in sys.argv[1:]:
+        write_readme()
+    else:
+        print(settings_table())

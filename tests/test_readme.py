@@ -1,0 +1,23 @@
+"""The README stays true to the code."""
+from __future__ import annotations
+
+import sys
+
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "tools"))
+
+from settings_table import README, readme_table_block, settings_table  # noqa: E402
+
+
+def test_readme_settings_table_is_current():
+    assert readme_table_block(README.read_text()) == settings_table(), \
+        "run: .venv/bin/python tools/settings_table.py --write"
+
+
+def test_readme_opens_with_the_run_and_test_commands():
+    first_block = README.read_text().split("```bash\n", 1)[1].split("```", 1)[0]
+    commands = [line.split("#")[0].strip() for line in first_block.splitlines()]
+    assert commands == ["./setup.sh && .venv/bin/python app.py", "./run-tests.sh"]
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "./run-tests.sh" in ci
