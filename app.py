@@ -12,7 +12,7 @@ from typing import Sequence
 from flask import Flask, Response, abort, jsonify, render_template, request
 from flask_bootstrap import Bootstrap5
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
 from catalogue import Catalogue, CustomOptions, ModelError, describe
 from mjpeg import CONTENT_TYPE
@@ -41,8 +41,10 @@ def create_app(pipeline: Pipeline, title: str = "DNN Dashboard") -> Flask:
 
     @app.get("/video_feed")
     def video_feed() -> Response:
-        parts = pipeline.broadcaster.parts_for_viewer(request.environ.get("werkzeug.socket"))
-        return Response(parts, content_type=CONTENT_TYPE,
+        sock = request.environ.get("werkzeug.socket")
+        if sock is None:
+            abort(501, "/video_feed needs werkzeug's server (python app.py)")
+        return Response(pipeline.broadcaster.parts_for_viewer(sock), content_type=CONTENT_TYPE,
                         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
     @app.get("/snapshot.jpg")
@@ -132,12 +134,17 @@ class StreamingRequestHandler(WSGIRequestHandler):
             super().log_request(code, size)
 
 
+class StreamingServer(ThreadedWSGIServer):
+    """Werkzeug's thread-per-connection server (a viewer never waits for a slot in a fixed
+    pool), with a listen queue long enough for a burst of hundreds of viewers."""
+
+    request_queue_size = 1024
+
+
 def make_http_server(app: Flask, host: str, port: int, ssl_cert: str | None = None,
-                     ssl_key: str | None = None) -> BaseWSGIServer:
-    """A thread-per-connection server: a viewer never waits for a slot in a fixed pool."""
+                     ssl_key: str | None = None) -> StreamingServer:
     ssl_context = (ssl_cert, ssl_key) if ssl_cert and ssl_key else None
-    return make_server(host, port, app, threaded=True, request_handler=StreamingRequestHandler,
-                       ssl_context=ssl_context)
+    return StreamingServer(host, port, app, StreamingRequestHandler, ssl_context=ssl_context)
 
 
 def build_parser() -> argparse.ArgumentParser:

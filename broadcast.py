@@ -1,26 +1,34 @@
 """Fan-out of encoded frames to any number of viewers.
 
-The pipeline publishes each frame once, already framed as an MJPEG part. Every viewer waits
-for a sequence number newer than the one it last sent, so a slow viewer skips frames and
-never holds anyone else up. Before a viewer picks its next frame it waits until its socket
-has sent (nearly) all of the previous one: the kernel's send buffer would otherwise be a
-hidden queue of several MB, and the viewer would fall seconds behind.
+The pipeline publishes each frame once, already framed as an MJPEG part. One fan-out thread
+writes it to every viewer's socket, non-blocking, so the cost per frame is a send per viewer,
+not a thread wake-up per viewer. A viewer's own HTTP thread only sends the response headers,
+hands its socket over and sleeps until the viewer is gone.
+
+A viewer that is still sending a part when a newer frame comes skips frames; so does one whose
+socket still holds more than one part's worth of unsent or unacknowledged bytes (Linux
+SIOCOUTQ): the kernel's send buffer would otherwise be a hidden queue of several MB, and a
+slow viewer would fall seconds behind. Nobody waits for anybody else.
 """
 from __future__ import annotations
 
 import fcntl
-import select
+import logging
+import selectors
 import socket
+import ssl
 import struct
 import termios
 import threading
 import time
-from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterator
 
-DRAIN_POLL_MS = 5
-STALL_LIMIT_S = 30.0  # a viewer whose socket sends nothing for this long is dropped
+log = logging.getLogger(__name__)
+
+STALL_LIMIT_S = 30.0  # a viewer whose socket takes nothing for this long is dropped
+RECHECK_S = 0.02  # how often viewers held back by a full socket are looked at again
+WOULD_BLOCK = (BlockingIOError, InterruptedError, ssl.SSLWantWriteError, ssl.SSLWantReadError)
 
 
 @dataclass(frozen=True)
@@ -34,31 +42,49 @@ class EncodedFrame:
     part: bytes
 
 
+@dataclass(eq=False)
+class Viewer:
+    """One /video_feed connection, as the fan-out thread sees it."""
+
+    sock: socket.socket
+    pending: memoryview | None = None  # the rest of the part being sent
+    sent_seq: int = -1
+    last_progress: float = field(default_factory=time.monotonic)
+    leaving: bool = False  # its HTTP thread wants it back
+    gone: threading.Event = field(default_factory=threading.Event)
+
+
 class Broadcaster:
-    """Holds the newest EncodedFrame and wakes the viewers waiting for it."""
+    """Holds the newest EncodedFrame; its fan-out thread sends it to every viewer."""
 
     def __init__(self) -> None:
         self._condition = threading.Condition()
         self._latest: EncodedFrame | None = None
         self._closed = False
-        self._viewers = 0
         self._skipped = 0
+        self._viewers: set[Viewer] = set()  # the fan-out thread's own
+        self._arrivals: list[Viewer] = []
+        self._selector = selectors.DefaultSelector()
+        self._wake_read, self._wake_write = socket.socketpair()
+        self._wake_read.setblocking(False)
+        self._wake_write.setblocking(False)
+        self._selector.register(self._wake_read, selectors.EVENT_READ)
+        self._thread = threading.Thread(target=self._fan_out, name="fan-out", daemon=True)
+        self._thread.start()
 
     def publish(self, frame: EncodedFrame) -> None:
         with self._condition:
             self._latest = frame
             self._condition.notify_all()
+        self._wake()
 
     @property
     def latest(self) -> EncodedFrame | None:
         return self._latest
 
-    @property
-    def closed(self) -> bool:
-        return self._closed
-
     def wait_newer(self, seq: int, timeout: float) -> EncodedFrame | None:
-        """The newest frame if its seq is above `seq`, waiting up to `timeout`; else None."""
+        """For in-process readers: the newest frame if its seq is above `seq`, waiting up to
+        `timeout`; else None."""
         with self._condition:
             self._condition.wait_for(
                 lambda: self._closed or (self._latest is not None and self._latest.seq > seq),
@@ -71,64 +97,136 @@ class Broadcaster:
         with self._condition:
             self._closed = True
             self._condition.notify_all()
-
-    @contextmanager
-    def _viewer(self) -> Iterator[None]:
-        with self._condition:
-            self._viewers += 1
-        try:
-            yield
-        finally:
-            with self._condition:
-                self._viewers -= 1
-
-    def _count_skipped(self, count: int) -> None:
-        with self._condition:
-            self._skipped += count
+        self._wake()
+        self._thread.join(2.0)
 
     def stats(self) -> dict[str, int]:
-        return {"viewers": self._viewers, "frames_skipped_for_slow_viewers": self._skipped}
+        with self._condition:
+            viewers = len(self._viewers) + len(self._arrivals)
+        return {"viewers": viewers, "frames_skipped_for_slow_viewers": self._skipped}
 
-    def parts_for_viewer(self, sock: socket.socket | None) -> Iterator[bytes]:
-        """The MJPEG parts for one viewer: the current frame at once, then each newer one.
+    def parts_for_viewer(self, sock: socket.socket) -> Iterator[bytes]:
+        """The WSGI body of /video_feed. Its first (empty) chunk makes the server send the
+        headers; then the socket belongs to the fan-out thread until the viewer is gone."""
+        yield b""
+        viewer = Viewer(sock)
+        sock.setblocking(False)
+        with self._condition:
+            self._arrivals.append(viewer)
+        self._wake()
+        try:
+            while not viewer.gone.wait(1.0):
+                pass
+        finally:  # also when the server closes this body early
+            viewer.leaving = True
+            self._wake()
+            viewer.gone.wait(5.0)
+            if sock.fileno() >= 0:
+                sock.setblocking(True)
 
-        `sock` is the viewer's connection, used to wait for it to drain; without one (a server
-        that does not expose it) the viewer is paced by blocking writes alone.
-        """
-        with self._viewer():
-            sent_seq = -1
-            while True:
-                frame = self.wait_newer(sent_seq, timeout=1.0)
-                if frame is None:
-                    if self._closed:
-                        return
-                    continue
-                if sent_seq >= 0 and frame.seq > sent_seq + 1:
-                    self._count_skipped(frame.seq - sent_seq - 1)
-                sent_seq = frame.seq
-                yield frame.part
-                if sock is not None and not self._wait_for_drain(sock, len(frame.part)):
-                    return
+    # --- the fan-out thread ---
 
-    def _wait_for_drain(self, sock: socket.socket, limit: int) -> bool:
-        """Wait until at most `limit` bytes are unsent or unacknowledged.
+    def _wake(self) -> None:
+        try:
+            self._wake_write.send(b"\0")
+        except (BlockingIOError, OSError):  # already awake, or shutting down
+            pass
 
-        False if the viewer hung up or was reset (the queue count then freezes), stalled for
-        STALL_LIMIT_S, or the broadcaster closed.
-        """
-        deadline = time.monotonic() + STALL_LIMIT_S
-        hangup = select.poll()
-        hangup.register(sock.fileno(), select.POLLERR | select.POLLHUP)
-        while unsent_bytes(sock) > limit:
-            if self._closed or time.monotonic() > deadline or hangup.poll(DRAIN_POLL_MS):
-                return False
-        return True
+    def _fan_out(self) -> None:
+        while not self._closed:
+            held_back = any(v.pending is None and v.sent_seq < self._seq() for v in self._viewers)
+            for key, events in self._selector.select(RECHECK_S if held_back else 1.0):
+                if key.fileobj is self._wake_read:
+                    self._drain_wake()
+                elif events & selectors.EVENT_READ:
+                    self._check_hangup(key.data)
+                elif events & selectors.EVENT_WRITE:
+                    self._send(key.data)
+            self._admit_arrivals()
+            self._offer_latest()
+            self._drop_leaving_and_stalled()
+        for viewer in list(self._viewers) + self._arrivals:
+            self._drop(viewer)
+
+    def _seq(self) -> int:
+        return self._latest.seq if self._latest else -1
+
+    def _drain_wake(self) -> None:
+        try:
+            while self._wake_read.recv(4096):
+                pass
+        except BlockingIOError:
+            pass
+
+    def _admit_arrivals(self) -> None:
+        with self._condition:
+            arrivals, self._arrivals = self._arrivals, []
+            self._viewers.update(arrivals)
+        for viewer in arrivals:
+            self._selector.register(viewer.sock, selectors.EVENT_READ, viewer)
+
+    def _offer_latest(self) -> None:
+        """Start sending the newest frame to each viewer that is free for it."""
+        frame = self._latest
+        if frame is None:
+            return
+        for viewer in list(self._viewers):
+            if viewer.pending is not None or viewer.sent_seq >= frame.seq:
+                continue
+            if unsent_bytes(viewer.sock) > len(frame.part):
+                continue  # the link is still busy with the previous frame
+            if viewer.sent_seq >= 0:
+                self._skipped += frame.seq - viewer.sent_seq - 1
+            viewer.sent_seq = frame.seq
+            viewer.pending = memoryview(frame.part)
+            self._send(viewer)
+
+    def _send(self, viewer: Viewer) -> None:
+        try:
+            sent = viewer.sock.send(viewer.pending)
+        except WOULD_BLOCK:
+            sent = 0
+        except OSError:  # reset, broken pipe: the viewer is gone
+            self._drop(viewer)
+            return
+        if sent:
+            viewer.last_progress = time.monotonic()
+        viewer.pending = viewer.pending[sent:] if sent < len(viewer.pending) else None
+        wanted = selectors.EVENT_READ | (selectors.EVENT_WRITE if viewer.pending else 0)
+        if self._selector.get_key(viewer.sock).events != wanted:
+            self._selector.modify(viewer.sock, wanted, viewer)
+
+    def _check_hangup(self, viewer: Viewer) -> None:
+        """A viewer's socket is readable: it hung up, or sent bytes we have no use for."""
+        try:
+            if viewer.sock.recv(4096):
+                return
+        except WOULD_BLOCK:
+            return
+        except OSError:
+            pass
+        self._drop(viewer)
+
+    def _drop_leaving_and_stalled(self) -> None:
+        now = time.monotonic()
+        for viewer in list(self._viewers):
+            busy = viewer.pending is not None or unsent_bytes(viewer.sock) > 0
+            if viewer.leaving or (busy and now - viewer.last_progress > STALL_LIMIT_S):
+                self._drop(viewer)
+            elif not busy:
+                viewer.last_progress = now
+
+    def _drop(self, viewer: Viewer) -> None:
+        if viewer in self._viewers:
+            self._viewers.discard(viewer)
+            self._selector.unregister(viewer.sock)
+        viewer.gone.set()
 
 
 def unsent_bytes(sock: socket.socket) -> int:
     """Bytes in the socket's send queue not yet acknowledged by the peer (Linux SIOCOUTQ)."""
     try:
         raw = fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, b"\0\0\0\0")
-    except (OSError, ValueError):  # closed, or not a socket this ioctl knows: nothing to wait for
+    except (OSError, ValueError):  # closed, or not a socket this ioctl knows: nothing queued
         return 0
     return struct.unpack("i", raw)[0]

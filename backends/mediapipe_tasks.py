@@ -35,3 +35,27 @@ class TaskClassifier:
         for category in self._categories(image):
             scores[category.index] = category.score
         return scores
+
+
+class TaskSegmenter:
+    """An ImageSegmenter returning a class id per pixel, at the frame's size."""
+
+    def __init__(self, entry: CatalogueEntry) -> None:
+        options = vision.ImageSegmenterOptions(
+            base_options=BaseOptions(model_asset_path=str(entry.file("model"))),
+            output_confidence_masks=False, output_category_mask=True)
+        self._segmenter = vision.ImageSegmenter.create_from_options(options)
+        # mediapipe 0.10.21's ImageSegmenter has a `labels` property, read from the TFLite
+        # metadata (deeplabv3.tflite's labelmap.txt: the 21 VOC classes, background first).
+        self.labels: list[str] = list(self._segmenter.labels)
+
+    def segment(self, image_bgr: np.ndarray) -> np.ndarray:
+        """uint8 class ids, HxW of the frame."""
+        rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
+        result = self._segmenter.segment(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
+        # a copy: the view is only valid while `result` lives
+        classes = np.array(result.category_mask.numpy_view(), np.uint8)
+        height, width = image_bgr.shape[:2]
+        if classes.shape != (height, width):
+            classes = cv2.resize(classes, (width, height), interpolation=cv2.INTER_NEAREST)
+        return classes

@@ -135,3 +135,21 @@ class OnnxClassifier:
             exp = np.exp(scores - scores.max())
             scores = exp / exp.sum()
         return scores
+
+
+class U2NetMatting:
+    """U^2-Net-p salient-object matting: its fused saliency map, min-max normalised to 0-1."""
+
+    def __init__(self, entry: CatalogueEntry) -> None:
+        self._network = OnnxNetwork(entry, (320, 320))
+        self._mean = np.array(entry.input.get("mean", IMAGENET_MEAN), np.float32) * 255
+        self._std = np.array(entry.input.get("std", IMAGENET_STD), np.float32) * 255
+
+    def mask(self, image_bgr: np.ndarray) -> np.ndarray:
+        """float32 0-1 foreground weight, HxW of the frame."""
+        blob = self._network.rgb_blob(image_bgr, self._mean, self._std)
+        saliency = self._network.run(blob)[0][0, 0].astype(np.float32)  # the fused map
+        low, high = float(saliency.min()), float(saliency.max())
+        saliency = (saliency - low) / max(high - low, 1e-6)
+        height, width = image_bgr.shape[:2]
+        return cv2.resize(saliency, (width, height), interpolation=cv2.INTER_LINEAR)

@@ -11,9 +11,14 @@ import pytest
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "tests" / "data"
 sys.path.insert(0, str(ROOT))
 
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+
 from app import create_app, make_http_server  # noqa: E402
+from catalogue import Catalogue  # noqa: E402
 from sources import Source, PatternSource  # noqa: E402
 from stream import Backoff, Pipeline  # noqa: E402
 
@@ -59,3 +64,13 @@ def start_server() -> Iterator[Callable[..., Server]]:
 def server(start_server) -> Server:
     """The app on a 320x240 30 fps test pattern."""
     return start_server()
+
+
+def picture(name: str) -> np.ndarray:
+    """One of the test pictures in tests/data (see its README)."""
+    return cv2.imread(str(DATA / name))
+
+
+@pytest.fixture(scope="session")
+def catalogue() -> Catalogue:
+    return Catalogue()

@@ -4,13 +4,12 @@ from __future__ import annotations
 import json
 import shutil
 
-import cv2
 import numpy as np
 import pytest
 import requests
 
 from catalogue import Catalogue, CustomOptions, ModelError
-from conftest import ROOT
+from conftest import DATA, ROOT, picture
 from model import ModelSlot
 from networks import create_slot, load_model
 from networks.classification import ClassificationModel
@@ -18,17 +17,9 @@ from sources import InputSpec, open_source
 from test_cli import run_app
 from test_stream import wait_for
 
-DATA = ROOT / "tests" / "data"
 CATS = {"Egyptian cat", "tabby", "tiger cat"}
 
 
-def image(name: str) -> np.ndarray:
-    return cv2.imread(str(DATA / name))
-
-
-@pytest.fixture(scope="module")
-def catalogue() -> Catalogue:
-    return Catalogue()
 
 
 @pytest.fixture(scope="module")
@@ -45,21 +36,21 @@ def labels_of(result: dict) -> list[str]:
     return [d["label"] for d in result["detections"]]
 
 
-@pytest.mark.parametrize("picture, expected", [("chelsea.jpg", CATS),
-                                                ("coffee.jpg", {"espresso", "cup"})])
-def test_efficientnet_names_what_is_in_the_picture(efficientnet, picture, expected):
-    classes = efficientnet.process(image(picture))["classes"]
+@pytest.mark.parametrize("name, expected", [("chelsea.jpg", CATS),
+                                             ("coffee.jpg", {"espresso", "cup"})])
+def test_efficientnet_names_what_is_in_the_picture(efficientnet, name, expected):
+    classes = efficientnet.process(picture(name))["classes"]
     assert classes[0]["label"] in expected and classes[0]["confidence"] > 0.5
     assert classes == sorted(classes, key=lambda c: -c["confidence"])
     assert set(classes[0]) == {"id", "label", "confidence"}
 
 
-@pytest.mark.parametrize("picture, label", [("chelsea.jpg", "cat"), ("astronaut.jpg", "person"),
-                                            ("grace_hopper.jpg", "person")])
-def test_nanodet_finds_the_object_and_its_box(nanodet, picture, label):
-    frame = image(picture)
+@pytest.mark.parametrize("name, label", [("chelsea.jpg", "cat"), ("astronaut.jpg", "person"),
+                                         ("grace_hopper.jpg", "person")])
+def test_nanodet_finds_the_object_and_its_box(nanodet, name, label):
+    frame = picture(name)
     found = [d for d in nanodet.process(frame)["detections"] if d["label"] == label]
-    assert found, f"no {label} in {picture}"
+    assert found, f"no {label} in {name}"
     left, top, right, bottom = max(found, key=lambda d: d["confidence"])["box"]
     height, width = frame.shape[:2]
     assert 0 <= left < right <= width and 0 <= top < bottom <= height
@@ -67,7 +58,7 @@ def test_nanodet_finds_the_object_and_its_box(nanodet, picture, label):
 
 
 def test_nanodet_thresholds_apply(nanodet):
-    frame = image("astronaut.jpg")
+    frame = picture("astronaut.jpg")
     nanodet.settings.confidence_threshold = 0.99
     try:
         assert nanodet.process(frame)["detections"] == []
@@ -77,12 +68,12 @@ def test_nanodet_thresholds_apply(nanodet):
 
 def test_hog_finds_a_person_and_nothing_in_a_cat(catalogue):
     hog = load_model(catalogue.find("detection", "hog"))
-    assert "person" in labels_of(hog.process(image("astronaut.jpg")))
-    assert hog.process(image("chelsea.jpg"))["detections"] == []
+    assert "person" in labels_of(hog.process(picture("astronaut.jpg")))
+    assert hog.process(picture("chelsea.jpg"))["detections"] == []
 
 
 def test_detections_draw_boxes_and_labels(nanodet):
-    frame = image("chelsea.jpg")
+    frame = picture("chelsea.jpg")
     result = nanodet.process(frame)
     drawn = frame.copy()
     nanodet.draw(drawn, result)
@@ -155,7 +146,7 @@ def test_custom_onnx_classifier_runs_with_its_labels(tmp_path, catalogue):
     assert entry.backend == "onnx-classifier"
     classifier = load_model(entry)
     assert len(classifier.classifier.labels) == 169 * 80
-    result = classifier.process(image("chelsea.jpg"))
+    result = classifier.process(picture("chelsea.jpg"))
     assert all(c["label"].startswith("thing ") for c in result["classes"])
 
 
