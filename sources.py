@@ -143,6 +143,7 @@ class ImageSequence:
         self._position = 0
         self._loops_left = loop
         self._size = size
+        self._still: np.ndarray | None = None  # a single image is decoded once
 
     def read(self) -> np.ndarray | None:
         if self._position == len(self._paths):
@@ -153,11 +154,15 @@ class ImageSequence:
             self._position = 0
         path = self._paths[self._position]
         self._position += 1
+        if self._still is not None:
+            return self._still.copy()
         image = cv2.imread(str(path), cv2.IMREAD_COLOR)
         if image is None:
             raise SourceError(f"{path}: not a readable image")
         if self._size:
             image = cv2.resize(image, self._size, interpolation=cv2.INTER_AREA)
+        if len(self._paths) == 1:
+            self._still = image
         return image
 
     def close(self) -> None:

@@ -219,7 +219,7 @@ class Pipeline:
         self.broadcaster = Broadcaster()
         self.networks = {slot.type: slot for slot in
                          sorted(networks or [], key=lambda slot: NETWORK_TYPES.index(slot.type))}
-        self.parallel_networks = False
+        self.parallel_networks = True  # faster on 2 cores (bench/models.py)
         self._workers = ThreadPoolExecutor(max(1, len(self.networks)), "network")
         self._slot = LatestFrame()
         self.capture = CaptureThread(source, reopen, self._slot, backoff)

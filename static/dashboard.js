@@ -154,6 +154,13 @@ const Dashboard = (() => {
       const parts = Object.entries(counts).map(([label, n]) => `${n} ${label}`);
       return parts.length ? parts.join(", ") : "nothing detected";
     },
+    segmentation: (r) => r.classes.slice(0, 4)
+      .map((c) => `${c.label} ${(c.fraction * 100).toFixed(0)}%`).join(", "),
+    pose: (r) => (r.poses.length
+      ? `${r.poses.length} found, ${r.poses.map((p) => p.keypoints.length).join("/")} keypoints`
+      : "nobody found"),
+    action: (r) => (r.label ? `${r.label} ${(r.confidence * 100).toFixed(0)}%` : "no action"),
+    background: (r) => `foreground ${(r.foreground_fraction * 100).toFixed(0)}%`,
   };
 
   async function followResults() {
