@@ -402,7 +402,7 @@ def slow_figures(slow: Viewer, normal: list[Viewer], window: Window, rate: float
         fps=round(slow.fps(window), 2),
         throughput_kbps=round(sum(size for *_, size in parts) / (window.end - window.start)
                               / 1000, 1),
-        error=slow.error, normal=figures(normal, window))
+        error=slow.error, normal=figures(normal, window, []))
 
 
 def cpu_model() -> str:
