@@ -424,15 +424,22 @@ def progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+async def each_count(server: Server, counts: list[int], args: argparse.Namespace
+                     ) -> dict[int, Figures]:
+    """The figures of one window for each number of viewers."""
+    results = {}
+    for count in counts:
+        progress(f"{server.name}: {count} viewers ...")
+        viewers, _, window, joins = await observe(server, count, args.warmup, args.seconds)
+        results[count] = figures(viewers, window, joins)
+    return results
+
+
 async def bench_ours(counts: list[int], args: argparse.Namespace
                      ) -> tuple[dict[int, Figures], SlowFigures]:
     slow = (args.slow_rate * 1000, args.slow_rcvbuf)
     with running_server("ours", "app.py") as server:
-        results = {}
-        for count in counts:
-            progress(f"ours: {count} viewers ...")
-            viewers, _, window, joins = await observe(server, count, args.warmup, args.seconds)
-            results[count] = figures(viewers, window, joins)
+        results = await each_count(server, counts, args)
         progress(f"ours: {args.slow_normal} viewers + 1 slow viewer ...")
         normal, slow_viewer, window, _ = await observe(server, args.slow_normal, args.warmup,
                                                        args.seconds, slow)
@@ -442,12 +449,7 @@ async def bench_ours(counts: list[int], args: argparse.Namespace
 
 async def bench_naive(counts: list[int], args: argparse.Namespace) -> dict[int, Figures]:
     with running_server("naive", "bench/naive_server.py") as server:
-        results = {}
-        for count in counts:
-            progress(f"naive: {count} viewers ...")
-            viewers, _, window, joins = await observe(server, count, args.warmup, args.seconds)
-            results[count] = figures(viewers, window, joins)
-        return results
+        return await each_count(server, counts, args)
 
 
 def cell(value: float | None, digits: int = 1) -> str:
