@@ -129,9 +129,12 @@ const Dashboard = (() => {
         element.textContent = value == null ? "-" : String(value) + (element.dataset.suffix || "");
       }
       for (const element of document.querySelectorAll("[data-network-error]")) {
-        const error = lookup(stats, `networks.${element.dataset.networkError}.error`);
-        element.textContent = error || "";
-        element.classList.toggle("d-none", !error);
+        const network = lookup(stats, `networks.${element.dataset.networkError}`) || {};
+        const message = network.error || (network.loading ? `loading ${network.loading}...` : "");
+        element.textContent = message;
+        element.classList.toggle("d-none", !message);
+        element.classList.toggle("alert-danger", Boolean(network.error));
+        element.classList.toggle("alert-info", !network.error);
       }
       const state = document.getElementById("source-state");
       state.className = "badge " + (stats.source.state === "online" ? "text-bg-success"

@@ -9,6 +9,9 @@ import pytest
 import requests
 from playwright.sync_api import Page, sync_playwright
 
+from conftest import DATA
+from networks import create_slot
+from sources import InputSpec, open_source
 from test_stream import wait_for
 
 CHROMIUM = "/usr/bin/chromium"
@@ -149,3 +152,22 @@ def test_layout_works_on_a_phone(server, open_page):
     assert card["y"] >= video["y"] + video["height"], "controls stack under the video"
     assert video["width"] <= 390
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_network_cards_show_results_timing_and_switch_networks(start_server, catalogue,
+                                                               open_page):
+    source = open_source(InputSpec(uri=str(DATA / "astronaut.jpg"), rate=10, loop=-1))
+    server = start_server(source, networks=[create_slot(catalogue, "detection", None),
+                                            create_slot(catalogue, "classification", None)])
+    page = open_page(server)
+    page.wait_for_function("document.querySelector('[data-results=detection]').textContent"
+                           ".includes('person')")
+    page.wait_for_function("document.querySelector('[data-stat=\"networks.detection.ms\"]')"
+                           ".textContent.endsWith(' ms')")
+    page.select_option("#ctl-detection-network", "hog-people")
+    wait_for(lambda: server_value(server, "/detection/network") == "hog-people")
+    page.wait_for_function("document.getElementById('ctl-detection-network').value"
+                           " === 'hog-people'")
+    switch = page.locator("#ctl-detection-enabled")
+    switch.uncheck()
+    wait_for(lambda: server_value(server, "/detection/enabled") is False)
