@@ -24,6 +24,7 @@ FLIP_METHODS = (
     "horizontal", "vertical", "upper-right-diagonal", "upper-left-diagonal",
 )
 TEST_PATTERN_URIS = {"", "test", "test://", "testpattern", "test://pattern"}
+PATTERN_PHOTO = Path(__file__).resolve().parent / "data" / "media" / "astronaut.jpg"
 
 
 class SourceError(Exception):
@@ -54,13 +55,18 @@ class Source(Protocol):
 
 
 class PatternSource:
-    """A synthetic moving picture: colour bars, a ramp, a bouncing ball, the frame index and time."""
+    """A synthetic moving picture: colour bars, a ramp, a bouncing ball, the frame index and
+    time, and a photograph of a person sliding to and fro, so that the networks have something
+    to find on a machine with no camera (data/media/README.md)."""
 
     def __init__(self, width: int = 640, height: int = 480, rate: float = 30.0) -> None:
         self.description = f"test pattern {width}x{height} @ {rate:g} fps"
         self.pace = rate
         self._size = (width, height)
         self._background = self._make_background(width, height)
+        side = max(1, min(height // 2, width))
+        self._photo = cv2.resize(cv2.imread(str(PATTERN_PHOTO)), (side, side),
+                                 interpolation=cv2.INTER_AREA)
         self._count = 0
 
     @staticmethod
@@ -84,6 +90,9 @@ class PatternSource:
         y = int(radius + (height - 2 * radius) * (0.5 + 0.5 * np.sin(t * 2.1 + 1.0)))
         cv2.circle(frame, (x, y), radius, (255, 255, 255), -1, cv2.LINE_AA)
         cv2.circle(frame, (x, y), radius // 2, (40, 40, 220), -1, cv2.LINE_AA)
+        side = self._photo.shape[0]
+        left = int((width - side) * (0.5 + 0.5 * np.sin(t * 0.4)))
+        frame[height - side:, left:left + side] = self._photo
         stamp = time.strftime("%H:%M:%S") + f".{int(time.time() * 1000) % 1000:03d}"
         scale = height / 480
         cv2.rectangle(frame, (0, 0), (int(330 * scale), int(70 * scale)), (0, 0, 0), -1)

@@ -24,7 +24,7 @@ class Classifier(Protocol):
 
 @dataclass
 class ClassificationSettings:
-    confidence_threshold: float = setting(0.1, 0.0, 1.0, 0.01, "classes scoring less are not "
+    confidence_threshold: float = setting(0.05, 0.0, 1.0, 0.01, "classes scoring less are not "
                                           "reported")
     output_smoothing: float = setting(0.0, 0.0, 1.0, 0.01, "weight of past frames in an "
                                       "exponential moving average of the scores; 0: none")

@@ -13,7 +13,7 @@ from conftest import DATA, ROOT, picture
 from model import ModelSlot
 from networks import create_slot, load_model
 from networks.classification import ClassificationModel
-from sources import InputSpec, open_source
+from sources import InputSpec, PatternSource, open_source
 from test_cli import run_app
 from test_stream import wait_for
 
@@ -55,6 +55,12 @@ def test_nanodet_finds_the_object_and_its_box(nanodet, name, label):
     height, width = frame.shape[:2]
     assert 0 <= left < right <= width and 0 <= top < bottom <= height
     assert (right - left) * (bottom - top) > 0.25 * width * height, "the box covers the subject"
+
+
+def test_the_default_test_pattern_gives_the_networks_a_person(nanodet):
+    frame = PatternSource().read()
+    people = [d for d in nanodet.process(frame)["detections"] if d["label"] == "person"]
+    assert people and people[0]["box"][1] >= frame.shape[0] / 2 - 10, "in the lower half"
 
 
 def test_nanodet_thresholds_apply(nanodet):
