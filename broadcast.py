@@ -6,9 +6,11 @@ not a thread wake-up per viewer. A viewer's own HTTP thread only sends the respo
 hands its socket over and sleeps until the viewer is gone.
 
 A viewer that is still sending a part when a newer frame comes skips frames; so does one whose
-socket still holds more than one part's worth of unsent or unacknowledged bytes (Linux
-SIOCOUTQ): the kernel's send buffer would otherwise be a hidden queue of several MB, and a
-slow viewer would fall seconds behind. Nobody waits for anybody else.
+socket still holds more unsent or unacknowledged bytes (Linux SIOCOUTQ) than its link drains
+in DRAIN_BUDGET_S: the kernel's send buffer would otherwise be a hidden queue of several MB,
+and a slow viewer would fall seconds behind. The drain rate is measured per viewer, so a fast
+link with a long round trip still keeps several frames in flight. Nobody waits for anybody
+else.
 """
 from __future__ import annotations
 
@@ -27,6 +29,8 @@ from typing import Iterator
 log = logging.getLogger(__name__)
 
 STALL_LIMIT_S = 30.0  # a viewer whose socket takes nothing for this long is dropped
+DRAIN_BUDGET_S = 0.05  # a new frame waits until the socket's backlog drains within this
+RATE_WINDOW_S = 0.1  # the drain rate is measured over windows of at least this
 RECHECK_S = 0.02  # how often viewers held back by a full socket are looked at again
 WOULD_BLOCK = (BlockingIOError, InterruptedError, ssl.SSLWantWriteError, ssl.SSLWantReadError)
 
@@ -49,6 +53,9 @@ class Viewer:
     sock: socket.socket
     pending: memoryview | None = None  # the rest of the part being sent
     sent_seq: int = -1
+    sent_bytes: int = 0  # handed to the kernel, in all
+    drain_rate: float | None = None  # bytes/s the peer acknowledges, while it has a backlog
+    rate_mark: tuple[float, int] = (0.0, 0)  # (time, acknowledged bytes) the rate counts from
     last_progress: float = field(default_factory=time.monotonic)
     leaving: bool = False  # its HTTP thread wants it back
     gone: threading.Event = field(default_factory=threading.Event)
@@ -173,13 +180,33 @@ class Broadcaster:
         for viewer in list(self._viewers):
             if viewer.pending is not None or viewer.sent_seq >= frame.seq:
                 continue
-            if unsent_bytes(viewer.sock) > len(frame.part):
-                continue  # the link is still busy with the previous frame
+            if not self._link_ready(viewer, len(frame.part)):
+                continue  # the link is still busy with earlier frames
             if viewer.sent_seq >= 0:
                 self._skipped += frame.seq - viewer.sent_seq - 1
             viewer.sent_seq = frame.seq
             viewer.pending = memoryview(frame.part)
             self._send(viewer)
+
+    @staticmethod
+    def _link_ready(viewer: Viewer, part_size: int) -> bool:
+        """Whether the viewer's socket backlog is small enough for a new part: it drains
+        within DRAIN_BUDGET_S at the measured rate (one part's worth until it is measured)."""
+        unsent = unsent_bytes(viewer.sock)
+        now = time.monotonic()
+        acknowledged = viewer.sent_bytes - unsent
+        since, acknowledged_then = viewer.rate_mark
+        if unsent == 0:
+            viewer.rate_mark = (now, acknowledged)  # idle time says nothing of the link
+            return True
+        if now - since >= RATE_WINDOW_S:
+            sample = (acknowledged - acknowledged_then) / (now - since)
+            viewer.drain_rate = sample if viewer.drain_rate is None else (
+                0.5 * viewer.drain_rate + 0.5 * sample)
+            viewer.rate_mark = (now, acknowledged)
+        if viewer.drain_rate is None:
+            return unsent <= part_size
+        return unsent <= viewer.drain_rate * DRAIN_BUDGET_S
 
     def _send(self, viewer: Viewer) -> None:
         try:
@@ -191,6 +218,7 @@ class Broadcaster:
             return
         if sent:
             viewer.last_progress = time.monotonic()
+            viewer.sent_bytes += sent
         viewer.pending = viewer.pending[sent:] if sent < len(viewer.pending) else None
         wanted = selectors.EVENT_READ | (selectors.EVENT_WRITE if viewer.pending else 0)
         if self._selector.get_key(viewer.sock).events != wanted:
