@@ -8,8 +8,8 @@ hands its socket over and sleeps until the viewer is gone.
 A viewer that is still sending a part when a newer frame comes skips frames; so does one whose
 socket still holds more unsent or unacknowledged bytes (Linux SIOCOUTQ) than its link drains
 in DRAIN_BUDGET_S: the kernel's send buffer would otherwise be a hidden queue of several MB,
-and a slow viewer would fall seconds behind. The drain rate is measured per viewer, so a fast
-link with a long round trip still keeps several frames in flight. Nobody waits for anybody
+and a slow viewer would fall seconds behind. The drain rate is measured per viewer, so that a
+fast link with a long round trip can keep several frames in flight. Nobody waits for anybody
 else.
 """
 from __future__ import annotations

@@ -9,7 +9,7 @@ import numpy as np
 from mjpeg_client import MjpegViewer, decode
 
 
-def wait_for(condition, timeout: float = 10.0, interval: float = 0.05):
+def wait_for(condition, timeout: float = 20.0, interval: float = 0.05):
     """Poll until condition() is truthy; the value, or AssertionError after `timeout`."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
