@@ -122,12 +122,13 @@ class Broadcaster:
             self._arrivals.append(viewer)
         self._wake()
         try:
-            while not viewer.gone.wait(1.0):
+            while not viewer.gone.wait(1.0) and not self._closed:
                 pass
         finally:  # also when the server closes this body early
             viewer.leaving = True
             self._wake()
-            viewer.gone.wait(5.0)
+            if self._thread.is_alive():  # let it unregister the socket before it is closed
+                viewer.gone.wait(5.0)
             if sock.fileno() >= 0:
                 sock.setblocking(True)
 

@@ -17,7 +17,7 @@ sys.path.insert(0, str(ROOT))
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-from app import create_app, make_http_server  # noqa: E402
+from app import StreamingServer, create_app, make_http_server  # noqa: E402
 from catalogue import Catalogue  # noqa: E402
 from sources import Source, PatternSource  # noqa: E402
 from stream import Backoff, Pipeline  # noqa: E402
@@ -31,33 +31,39 @@ class Server:
     host: str
     port: int
     pipeline: Pipeline
+    http: StreamingServer
 
     def get(self, path: str, **kwargs) -> requests.Response:
         return requests.get(self.url + path, timeout=10, **kwargs)
 
+    def stop(self) -> None:
+        self.pipeline.stop()
+        self.http.shutdown()
+        self.http.server_close()
+
 
 @pytest.fixture
 def start_server() -> Iterator[Callable[..., Server]]:
-    """Start the app on a free loopback port around the Source a test gives it."""
-    started: list[tuple[Pipeline, object]] = []
+    """Start the app on a free loopback port (or a given one) around the Source a test
+    gives it."""
+    started: list[Server] = []
 
     def start(source: Source | None = None, reopen: Callable[[], Source] | None = None,
-              backoff: Backoff | None = None, **pipeline_options) -> Server:
+              backoff: Backoff | None = None, port: int = 0, **pipeline_options) -> Server:
         source = source or PatternSource(320, 240, 30)
         pipeline = Pipeline(source, reopen or (lambda: source), backoff=backoff,
                             **pipeline_options)
-        server = make_http_server(create_app(pipeline), "127.0.0.1", 0)
+        http = make_http_server(create_app(pipeline), "127.0.0.1", port)
         pipeline.start()
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        started.append((pipeline, server))
-        port = server.server_port
-        return Server(f"http://127.0.0.1:{port}", "127.0.0.1", port, pipeline)
+        threading.Thread(target=http.serve_forever, daemon=True).start()
+        port = http.server_port
+        started.append(Server(f"http://127.0.0.1:{port}", "127.0.0.1", port, pipeline, http))
+        return started[-1]
 
     yield start
-    for pipeline, server in started:
-        pipeline.stop()
-        server.shutdown()
-        server.server_close()
+    for server in started:
+        if server.http.socket.fileno() >= 0:
+            server.stop()
 
 
 @pytest.fixture

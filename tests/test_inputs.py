@@ -195,3 +195,21 @@ def test_jetson_utils_video_source_is_used_when_importable(monkeypatch):
     bgr = source.read()
     assert bgr.shape == (4, 6, 3) and tuple(bgr[0, 0]) == (0, 0, 255)
     assert source.read() is None  # ended: no frame and no longer streaming
+
+
+def test_network_stream_is_read_lost_and_reconnected(start_server):
+    """An http:// MJPEG input (another instance of this app), through OpenCV's FFmpeg: it
+    is read, reported reconnecting when its server goes away, and read again when it is back."""
+    camera = start_server()
+    feed = f"{camera.url}/video_feed"
+    spec = InputSpec(uri=feed)
+    viewer_side = start_server(open_source(spec), lambda: open_source(spec),
+                               backoff=Backoff(0.2, 0.4))
+    wait_for(lambda: (latest := viewer_side.pipeline.broadcaster.latest) and latest.index > 10)
+    assert viewer_side.get("/stats").json()["source"]["resolution"] == [320, 240]
+    camera.stop()
+    wait_for(lambda: viewer_side.get("/stats").json()["source"]["state"] == "reconnecting")
+    start_server(port=camera.port)
+    recovered = wait_for(lambda: (s := viewer_side.get("/stats").json())["source"]["state"]
+                         == "online" and s["source"]["reconnects"] >= 1 and s)
+    assert recovered["source"]["error"] is None
