@@ -369,11 +369,14 @@ class ActionModel(Model):
         return {"label": label, "confidence": confidence, "scores": dict(self._scores)}
 
     def draw(self, image: np.ndarray, result: dict[str, Any]) -> None:
-        """The action and its confidence, bottom left (above the stats line)."""
-        if result["label"] is None:
-            return
+        """The action and its confidence, bottom left (above the stats line); "no action" in
+        grey when none is sure enough, so that the network is seen to run."""
         height = image.shape[0]
         scale = max(0.5, height / 600)
-        text = f"{result['label'].replace('_', ' ')} {result['confidence'] * 100:.0f}%"
-        draw_label(image, text, (10, height - int(50 * scale)), background=(40, 40, 160),
+        if result["label"] is None:
+            text, background = "no action", (90, 90, 90)
+        else:
+            text = f"{result['label'].replace('_', ' ')} {result['confidence'] * 100:.0f}%"
+            background = (40, 40, 160)
+        draw_label(image, text, (10, height - int(50 * scale)), background=background,
                    scale=scale)

@@ -331,9 +331,10 @@ def test_action_draws_its_label_bottom_left():
     drawn = BLANK.copy()
     model.draw(drawn, {"label": "waving", "confidence": 0.82, "scores": {}})
     assert drawn[240:].any() and not drawn[:240].any()
-    untouched = BLANK.copy()
-    model.draw(untouched, {"label": None, "confidence": 0.0, "scores": {}})
-    assert not untouched.any()
+    idle = BLANK.copy()
+    model.draw(idle, {"label": None, "confidence": 0.0, "scores": {}})
+    assert idle[240:].any() and not idle[:240].any(), "'no action' shows the network runs"
+    assert not np.array_equal(idle, drawn)
 
 
 # ---- in the pipeline -------------------------------------------------------------------------
