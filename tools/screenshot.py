@@ -51,7 +51,7 @@ def main() -> None:
                                                  args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             page.goto(url + "/")
-            page.wait_for_timeout(3000)  # stats and results polled once or twice
+            page.wait_for_timeout(8000)  # the stats settle once the page has loaded
             OUTPUT.parent.mkdir(exist_ok=True)
             page.screenshot(path=str(OUTPUT))
             browser.close()
