@@ -26,6 +26,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Iterator
 
+from utils import Average
+
 log = logging.getLogger(__name__)
 
 STALL_LIMIT_S = 30.0  # a viewer whose socket takes nothing for this long is dropped
@@ -54,7 +56,8 @@ class Viewer:
     pending: memoryview | None = None  # the rest of the part being sent
     sent_seq: int = -1
     sent_bytes: int = 0  # handed to the kernel, in all
-    drain_rate: float | None = None  # bytes/s the peer acknowledges, while it has a backlog
+    drain_rate: Average = field(default_factory=lambda: Average(weight=0.5))  # bytes/s the
+    # peer acknowledges while it has a backlog
     rate_mark: tuple[float, int] = (0.0, 0)  # (time, acknowledged bytes) the rate counts from
     last_progress: float = field(default_factory=time.monotonic)
     leaving: bool = False  # its HTTP thread wants it back
@@ -201,13 +204,11 @@ class Broadcaster:
             viewer.rate_mark = (now, acknowledged)  # idle time says nothing of the link
             return True
         if now - since >= RATE_WINDOW_S:
-            sample = (acknowledged - acknowledged_then) / (now - since)
-            viewer.drain_rate = sample if viewer.drain_rate is None else (
-                0.5 * viewer.drain_rate + 0.5 * sample)
+            viewer.drain_rate.add((acknowledged - acknowledged_then) / (now - since))
             viewer.rate_mark = (now, acknowledged)
-        if viewer.drain_rate is None:
+        if viewer.drain_rate.value is None:
             return unsent <= part_size
-        return unsent <= viewer.drain_rate * DRAIN_BUDGET_S
+        return unsent <= viewer.drain_rate.value * DRAIN_BUDGET_S
 
     def _send(self, viewer: Viewer) -> None:
         try:

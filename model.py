@@ -19,7 +19,7 @@ from typing import Any, Callable, ClassVar
 import numpy as np
 
 from results import FrameResult
-from utils import PropertyRegistry, attribute_property, rest_property
+from utils import Average, PropertyRegistry, attribute_property, rest_property
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ class ModelSlot:
         self.enabled = True
         self.settings = model.settings
         self.result: FrameResult | None = None
-        self.ms: float | None = None
+        self.ms = Average(weight=0.2)
         self.failures = 0
         self.error: str | None = None
         self.loading: str | None = None
@@ -143,8 +143,7 @@ class ModelSlot:
         except Exception as error:
             self._fail(f"{type(error).__name__}: {error}")
             return None
-        elapsed = (time.perf_counter() - started) * 1000
-        self.ms = elapsed if self.ms is None else self.ms + 0.2 * (elapsed - self.ms)
+        self.ms.add((time.perf_counter() - started) * 1000)
         self.failures = 0
         self.result = FrameResult(frame, timestamp, data)
         return self.result
@@ -167,5 +166,5 @@ class ModelSlot:
 
     def stats(self) -> dict[str, Any]:
         return {"network": self.network, "enabled": self.enabled,
-                "ms": None if self.ms is None else round(self.ms, 2),
+                "ms": self.ms.rounded(),
                 "failures": self.failures, "error": self.error, "loading": self.loading}

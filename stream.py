@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable
@@ -23,7 +22,7 @@ from mjpeg import encode_part
 from model import NETWORK_TYPES, ModelSlot
 from results import FrameResult
 from sources import Source
-from utils import PropertyRegistry, attribute_property, rest_property
+from utils import Average, PropertyRegistry, RateMeter, attribute_property, rest_property
 
 log = logging.getLogger(__name__)
 
@@ -56,45 +55,6 @@ class LatestFrame:
                 lambda: self._frame is not None and self._frame.index > index, timeout)
             frame = self._frame
         return frame if frame is not None and frame.index > index else None
-
-
-class RateMeter:
-    """Events per second over a sliding window."""
-
-    def __init__(self, window_s: float = 2.0) -> None:
-        self._window = window_s
-        self._times: deque[float] = deque()
-        self._lock = threading.Lock()
-
-    def tick(self) -> None:
-        now = time.monotonic()
-        with self._lock:
-            self._times.append(now)
-            while self._times and now - self._times[0] > self._window:
-                self._times.popleft()
-
-    def rate(self) -> float:
-        now = time.monotonic()
-        with self._lock:
-            recent = [t for t in self._times if now - t <= self._window]
-        if len(recent) < 2:
-            return 0.0
-        return (len(recent) - 1) / max(now - recent[0], 1e-6)
-
-
-class Average:
-    """An exponential moving average of a duration, in milliseconds."""
-
-    def __init__(self, weight: float = 0.1) -> None:
-        self._weight = weight
-        self.value: float | None = None
-
-    def add(self, milliseconds: float) -> None:
-        self.value = milliseconds if self.value is None else (
-            self.value + self._weight * (milliseconds - self.value))
-
-    def rounded(self) -> float | None:
-        return None if self.value is None else round(self.value, 2)
 
 
 class Backoff:

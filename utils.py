@@ -10,12 +10,16 @@ Unlike the original, a PUT is validated: a wrong type, a value out of range, NaN
 malformed or missing JSON and an oversized body get 400 `{"error": "..."}` and change nothing.
 An int setting accepts an integral float (`3.0` sets 3) and refuses `3.5`; a bool setting
 takes only `true` or `false`.
+
+Also small helpers the pipeline and the fan-out share: RateMeter and Average.
 """
 from __future__ import annotations
 
 import json
 import math
 import threading
+import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
@@ -179,3 +183,42 @@ def attribute_property(registry: PropertyRegistry, path: str, owner: object, att
     """A writable rest_property backed by one attribute of `owner`."""
     return rest_property(registry, path, lambda: getattr(owner, attribute),
                          lambda value: setattr(owner, attribute, value), type, **options)
+
+
+class RateMeter:
+    """Events per second over a sliding window."""
+
+    def __init__(self, window_s: float = 2.0) -> None:
+        self._window = window_s
+        self._times: deque[float] = deque()
+        self._lock = threading.Lock()
+
+    def tick(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            self._times.append(now)
+            while self._times and now - self._times[0] > self._window:
+                self._times.popleft()
+
+    def rate(self) -> float:
+        now = time.monotonic()
+        with self._lock:
+            recent = [t for t in self._times if now - t <= self._window]
+        if len(recent) < 2:
+            return 0.0
+        return (len(recent) - 1) / max(now - recent[0], 1e-6)
+
+
+class Average:
+    """An exponential moving average (of durations in ms, of rates...)."""
+
+    def __init__(self, weight: float = 0.1) -> None:
+        self._weight = weight
+        self.value: float | None = None
+
+    def add(self, sample: float) -> None:
+        self.value = sample if self.value is None else (
+            self.value + self._weight * (sample - self.value))
+
+    def rounded(self) -> float | None:
+        return None if self.value is None else round(self.value, 2)
