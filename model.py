@@ -76,13 +76,16 @@ class ModelSlot:
         self.loading: str | None = None
         self._load = load
         self._choices = choices
-        self._swap_lock = threading.Lock()
+        self._frame_lock = threading.Lock()  # the pipeline's, once declare_properties() runs
 
     @property
     def network(self) -> str:
         return self.model.name
 
     def declare_properties(self, registry: PropertyRegistry) -> None:
+        """Its settings as properties of `registry`; swaps then share the registry's lock,
+        which the pipeline holds while it processes a frame."""
+        self._frame_lock = registry.lock
         group = f"/{self.type}"
         rest_property(registry, f"{group}/enabled", lambda: self.enabled, self._set_enabled,
                       bool, help=f"run the {self.type} network")
@@ -114,7 +117,7 @@ class ModelSlot:
             self.error = f"loading {name} failed: {error}"
         else:
             model.settings = self.settings
-            with self._swap_lock:
+            with self._frame_lock:  # between two frames
                 self.model, self.failures, self.error = model, 0, None
             log.info("%s: now running %s", self.type, name)
         finally:
@@ -132,8 +135,7 @@ class ModelSlot:
         row switched off. The stream goes on."""
         if not self.enabled:
             return None
-        with self._swap_lock:
-            model = self.model
+        model = self.model
         started = time.perf_counter()
         try:
             if model.uses is None:
