@@ -17,13 +17,12 @@ from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 from catalogue import Catalogue, CustomOptions, ModelError, describe
 from mjpeg import CONTENT_TYPE
 from model import NETWORK_TYPES, ModelSlot
-from networks import MODEL_CLASSES, create_slot
+from networks import create_slot
 from sources import FLIP_METHODS, InputSpec, SourceError, open_source
 from stream import Pipeline
 from utils import MAX_BODY_BYTES, InvalidValue
 
 log = logging.getLogger("dashboard")
-NETWORK_FLAGS = [t for t in NETWORK_TYPES if t in MODEL_CLASSES]
 CUSTOM_MODEL_TYPES = ("classification", "detection")
 
 
@@ -176,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     networks = parser.add_argument_group(
         "networks", "each flag alone loads the type's default network; NAME is a catalogue name "
                     "or alias (see --list-models) or a path to your own .onnx/.tflite file")
-    for network_type in NETWORK_FLAGS:
+    for network_type in NETWORK_TYPES:
         networks.add_argument(f"--{network_type}", nargs="?", const="", metavar="NAME|PATH",
                               help=f"load a {network_type} network")
     networks.add_argument("--list-models", action="store_true",
@@ -204,7 +203,7 @@ def load_networks(args: argparse.Namespace) -> list[ModelSlot]:
     """A loaded ModelSlot per network flag given; ModelError if one cannot be loaded."""
     catalogue = Catalogue()
     slots = []
-    for network_type in NETWORK_FLAGS:
+    for network_type in NETWORK_TYPES:
         spec = getattr(args, network_type)
         if spec is None:
             continue
