@@ -74,6 +74,7 @@ class Broadcaster:
         self._skipped = 0
         self._viewers: set[Viewer] = set()  # the fan-out thread's own
         self._arrivals: list[Viewer] = []
+        self._next_stall_check = 0.0
         self._selector = selectors.DefaultSelector()
         self._wake_read, self._wake_write = socket.socketpair()
         self._wake_read.setblocking(False)
@@ -238,13 +239,21 @@ class Broadcaster:
         self._drop(viewer)
 
     def _drop_leaving_and_stalled(self) -> None:
+        """Drop the viewers whose HTTP thread wants them back; once a second, also those
+        whose socket has taken nothing for STALL_LIMIT_S (one ioctl per viewer)."""
         now = time.monotonic()
+        check_stalls = now >= self._next_stall_check
+        if check_stalls:
+            self._next_stall_check = now + 1.0
         for viewer in list(self._viewers):
-            busy = viewer.pending is not None or unsent_bytes(viewer.sock) > 0
-            if viewer.leaving or (busy and now - viewer.last_progress > STALL_LIMIT_S):
+            if viewer.leaving:
                 self._drop(viewer)
-            elif not busy:
-                viewer.last_progress = now
+            elif check_stalls:
+                busy = viewer.pending is not None or unsent_bytes(viewer.sock) > 0
+                if not busy:
+                    viewer.last_progress = now
+                elif now - viewer.last_progress > STALL_LIMIT_S:
+                    self._drop(viewer)
 
     def _drop(self, viewer: Viewer) -> None:
         if viewer in self._viewers:
