@@ -142,7 +142,8 @@ class CaptureSource:
 
 
 class ImageSequence:
-    """A still image, a folder or a glob of images, shown as a slideshow at `pace` fps."""
+    """A still image, a folder or a glob of images, shown as a slideshow at `pace` fps.
+    A single image is decoded once, here, so that an unreadable one fails at start."""
 
     def __init__(self, paths: list[Path], description: str, *, pace: float, loop: int,
                  size: tuple[int, int] | None) -> None:
@@ -152,7 +153,15 @@ class ImageSequence:
         self._position = 0
         self._loops_left = loop
         self._size = size
-        self._still: np.ndarray | None = None  # a single image is decoded once
+        self._still = self._load(paths[0]) if len(paths) == 1 else None
+
+    def _load(self, path: Path) -> np.ndarray:
+        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if image is None:
+            raise SourceError(f"{path}: not a readable image")
+        if self._size:
+            image = cv2.resize(image, self._size, interpolation=cv2.INTER_AREA)
+        return image
 
     def read(self) -> np.ndarray | None:
         if self._position == len(self._paths):
@@ -163,16 +172,7 @@ class ImageSequence:
             self._position = 0
         path = self._paths[self._position]
         self._position += 1
-        if self._still is not None:
-            return self._still.copy()
-        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-        if image is None:
-            raise SourceError(f"{path}: not a readable image")
-        if self._size:
-            image = cv2.resize(image, self._size, interpolation=cv2.INTER_AREA)
-        if len(self._paths) == 1:
-            self._still = image
-        return image
+        return self._still.copy() if self._still is not None else self._load(path)
 
     def close(self) -> None:
         pass
@@ -314,33 +314,36 @@ def _size(spec: InputSpec) -> tuple[int, int] | None:
 
 
 def _open_path(spec: InputSpec, path: str) -> Source:
-    if any(char in path for char in "*?["):
-        paths = sorted(Path(p) for p in glob.glob(path) if Path(p).suffix.lower() in IMAGE_SUFFIXES)
-        if not paths:
-            raise SourceError(f"{spec.uri}: the pattern matches no images")
-        return ImageSequence(paths, f"{len(paths)} images matching {path}", pace=spec.rate or 1.0,
-                             loop=spec.loop, size=_size(spec))
     target = Path(path)
-    if target.is_dir():
-        paths = sorted(p for p in target.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-        if not paths:
-            raise SourceError(f"{spec.uri}: the folder holds no images")
-        return ImageSequence(paths, f"{len(paths)} images in {path}", pace=spec.rate or 1.0,
-                             loop=spec.loop, size=_size(spec))
-    if not target.exists():
+    if any(char in path for char in "*?["):
+        found = [Path(p) for p in glob.glob(path)]
+        description, empty = f"images matching {path}", "the pattern matches no images"
+    elif target.is_dir():
+        found = list(target.iterdir())
+        description, empty = f"images in {path}", "the folder holds no images"
+    elif not target.exists():
         raise SourceError(f"{spec.uri}: no such file, folder or device")
-    if target.suffix.lower() in IMAGE_SUFFIXES:
-        if cv2.imread(str(target)) is None:
-            raise SourceError(f"{spec.uri}: not a readable image")
-        return ImageSequence([target], f"image {path}", pace=spec.rate or 1.0, loop=spec.loop,
-                             size=_size(spec))
+    elif target.suffix.lower() in IMAGE_SUFFIXES:
+        found, description, empty = [target], f"image {path}", ""
+    else:
+        return _open_video_file(spec, target)
+    paths = sorted(p for p in found if p.suffix.lower() in IMAGE_SUFFIXES)
+    if not paths:
+        raise SourceError(f"{spec.uri}: {empty}")
+    if len(paths) > 1:
+        description = f"{len(paths)} {description}"
+    return ImageSequence(paths, description, pace=spec.rate or 1.0, loop=spec.loop,
+                         size=_size(spec))
+
+
+def _open_video_file(spec: InputSpec, target: Path) -> CaptureSource:
     capture = _open_capture(str(target), cv2.CAP_FFMPEG, spec.uri)
     if not capture.read()[0] or not capture.set(cv2.CAP_PROP_POS_FRAMES, 0):
         capture.release()
         raise SourceError(f"{spec.uri}: not a readable video")
     file_rate = capture.get(cv2.CAP_PROP_FPS)
     rate = spec.rate or (file_rate if 0 < file_rate < 1000 else 30.0)
-    return CaptureSource(capture, f"video file {path}", pace=rate, loop=spec.loop,
+    return CaptureSource(capture, f"video file {target}", pace=rate, loop=spec.loop,
                          size=_size(spec))
 
 
