@@ -232,6 +232,7 @@ def test_tracking_gives_a_stable_track_id(detecting_server):
 
 def test_enabled_switches_a_network_off_and_on(detecting_server):
     server = detecting_server
+    result_of(server, "detection")  # its first result, before it is switched off
     requests.put(server.url + "/detection/enabled", data="false", timeout=10)
     frame = result_of(server, "detection")["frame"]
     wait_for(lambda: result_of(server, "classification")["frame"] > frame + 3)
