@@ -95,9 +95,10 @@ class PatternSource:
         frame[height - side:, left:left + side] = self._photo
         stamp = time.strftime("%H:%M:%S") + f".{int(time.time() * 1000) % 1000:03d}"
         scale = height / 480
-        cv2.rectangle(frame, (0, 0), (int(330 * scale), int(70 * scale)), (0, 0, 0), -1)
+        stamp_left = max(0, width - int(250 * scale))  # top right: classification writes top left
+        cv2.rectangle(frame, (stamp_left, 0), (width, int(70 * scale)), (0, 0, 0), -1)
         for row, text in enumerate((f"frame {self._count}", stamp)):
-            cv2.putText(frame, text, (int(10 * scale), int((30 + 30 * row) * scale)),
+            cv2.putText(frame, text, (stamp_left + int(10 * scale), int((30 + 30 * row) * scale)),
                         cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), max(1, int(2 * scale)),
                         cv2.LINE_AA)
         self._count += 1
