@@ -83,6 +83,8 @@ def create_app(pipeline: Pipeline, title: str = "DNN Dashboard") -> Flask:
     def setting(group: str, name: str) -> Response:
         path = f"/{group}/{name}"
         prop = settings.get(path)
+        if prop is None and request.method == "PUT" and served_to_get(app, path):
+            raise MethodNotAllowed(["GET", "HEAD"], f"{path} is read-only")
         if prop is None:
             abort(404, f"no setting {path}; GET /api/properties lists them")
         if request.method == "GET":
@@ -107,6 +109,16 @@ def create_app(pipeline: Pipeline, title: str = "DNN Dashboard") -> Flask:
         return jsonify({"error": f"internal error: {type(error).__name__}"}), 500
 
     return app
+
+
+def served_to_get(app: Flask, path: str) -> bool:
+    """Whether a route other than the settings' answers GET at `path` (/api/properties,
+    /<type>/results...), so that a PUT there is a 405, not a 404."""
+    try:
+        endpoint, _ = app.url_map.bind("localhost").match(path, method="GET")
+    except HTTPException:
+        return False
+    return endpoint != "setting"
 
 
 def read_body(limit: int) -> bytes:

@@ -102,6 +102,9 @@ def test_unknown_paths_404_and_wrong_methods_405_in_json(knobs_server):
         assert response.status_code == 404 and "error" in response.json()
     read_only = put(knobs_server, "/input/resolution", '"1x1"')
     assert read_only.status_code == 405 and "read-only" in read_only.json()["error"]
+    for path in ("/api/properties", "/stream/results"):  # answered by other GET routes
+        refused = put(knobs_server, path, "1")
+        assert refused.status_code == 405 and "read-only" in refused.json()["error"]
     posted = requests.post(knobs_server.url + "/knobs/ratio", data="0.1", timeout=10)
     assert posted.status_code == 405 and "error" in posted.json()
     assert knobs_server.knobs.ratio == 0.5
