@@ -121,9 +121,26 @@ const Dashboard = (() => {
     return key.split(".").reduce((value, part) => (value == null ? value : value[part]), stats);
   }
 
+  // An MJPEG <img> freezes for good when its connection ends, and it tells only when the
+  // connection fails, not when the server closes it (as it does when it stops). So the video
+  // is reconnected after an error, and when /stats shows the server back or restarted.
+  const video = {serverLost: false, uptime: null};
+
+  function reconnectVideo() {
+    document.getElementById("video").src = `/video_feed?t=${Date.now()}`;
+  }
+
+  function followServer(stats) {
+    const restarted = video.uptime !== null && stats.uptime_s < video.uptime;
+    if (video.serverLost || restarted) reconnectVideo();
+    video.serverLost = false;
+    video.uptime = stats.uptime_s;
+  }
+
   async function followStats() {
     try {
       const stats = await (await fetch("/stats", {cache: "no-store"})).json();
+      followServer(stats);
       for (const element of document.querySelectorAll("[data-stat]")) {
         const value = lookup(stats, element.dataset.stat);
         element.textContent = value == null ? "-" : String(value) + (element.dataset.suffix || "");
@@ -140,6 +157,7 @@ const Dashboard = (() => {
       state.className = "badge " + (stats.source.state === "online" ? "text-bg-success"
         : "text-bg-danger");
     } catch (error) {
+      video.serverLost = true;
       const state = document.getElementById("source-state");
       state.textContent = "server unreachable";
       state.className = "badge text-bg-danger";
@@ -180,16 +198,9 @@ const Dashboard = (() => {
     } catch (error) { /* the next poll retries */ }
   }
 
-  // An MJPEG <img> stops for good when its connection drops: reconnect it.
-  function keepVideoAlive() {
-    const video = document.getElementById("video");
-    video.addEventListener("error", () => setTimeout(() => {
-      video.src = `/video_feed?t=${Date.now()}`;
-    }, 2000));
-  }
-
   function start() {
-    keepVideoAlive();
+    document.getElementById("video").addEventListener("error",
+      () => setTimeout(reconnectVideo, 2000));
     followStats();
     setInterval(followProperties, POLL_MS);
     setInterval(followStats, POLL_MS);

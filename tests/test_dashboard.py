@@ -176,3 +176,16 @@ def test_network_cards_show_results_timing_and_switch_networks(start_server, cat
     switch = page.locator("#ctl-detection-enabled")
     switch.uncheck()
     wait_for(lambda: server_value(server, "/detection/enabled") is False)
+
+
+def test_video_comes_back_when_the_server_restarts(start_server, open_page):
+    first = start_server()
+    page = open_page(first)
+    page.wait_for_function("document.getElementById('video').naturalWidth > 0")
+    first.stop()  # closes the MJPEG response cleanly: the <img> fires no error
+    page.wait_for_function("document.getElementById('source-state').textContent"
+                           " === 'server unreachable'")
+    second = start_server(port=first.port)
+    wait_for(lambda: second.pipeline.broadcaster.stats()["viewers"] >= 1)
+    shown = video_pixels(page)
+    wait_for(lambda: np.abs(video_pixels(page).astype(int) - shown).mean() > 1)
