@@ -8,6 +8,7 @@ from catalogue import CatalogueEntry
 from results import Detection
 
 BORDER = 32
+WINDOW = (64, 128)  # the default people detector's window, width x height
 
 
 class HogPeopleDetector:
@@ -26,11 +27,15 @@ class HogPeopleDetector:
 
     def detect(self, image: np.ndarray, confidence_threshold: float,
                nms_threshold: float) -> list[Detection]:
-        scale = min(1.0, self._width / image.shape[1])
-        small = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        height, width = image.shape[:2]
+        scale = min(1.0, self._width / width)
+        small = cv2.resize(image, (max(1, round(width * scale)), max(1, round(height * scale))),
+                           interpolation=cv2.INTER_AREA)
         # A grey border lets the 64x128 window fit people cut off by the frame's edges.
         small = cv2.copyMakeBorder(small, BORDER, BORDER, BORDER, BORDER, cv2.BORDER_CONSTANT,
                                    value=(127, 127, 127))
+        if small.shape[1] < WINDOW[0] or small.shape[0] < WINDOW[1]:
+            return []  # no window fits; OpenCV 4.11 crashes the process on such images
         boxes, margins = self._hog.detectMultiScale(small, winStride=(8, 8), padding=(8, 8),
                                                     scale=1.05)
         if len(boxes) == 0:
@@ -42,8 +47,8 @@ class HogPeopleDetector:
         for i in np.asarray(keep, dtype=int).ravel():
             x, y, w, h = boxes[i]
             left, top = max(0.0, (x - BORDER) / scale), max(0.0, (y - BORDER) / scale)
-            right = min(float(image.shape[1]), (x + w - BORDER) / scale)
-            bottom = min(float(image.shape[0]), (y + h - BORDER) / scale)
+            right = min(float(width), (x + w - BORDER) / scale)
+            bottom = min(float(height), (y + h - BORDER) / scale)
             detections.append(Detection(0, "person", float(confidences[i]),
                                         (left, top, right, bottom)))
         return detections

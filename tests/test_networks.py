@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -18,8 +20,6 @@ from test_cli import run_app
 from test_stream import wait_for
 
 CATS = {"Egyptian cat", "tabby", "tiger cat"}
-
-
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +76,18 @@ def test_hog_finds_a_person_and_nothing_in_a_cat(catalogue):
     hog = load_model(catalogue.find("detection", "hog"))
     assert "person" in labels_of(hog.process(picture("astronaut.jpg")))
     assert hog.process(picture("chelsea.jpg"))["detections"] == []
+
+
+def test_hog_finds_nothing_in_frames_too_small_for_its_window():
+    """OpenCV's HOG crashes the whole process on such images, so this runs in another one."""
+    code = ("import numpy as np; from catalogue import Catalogue; from networks import load_model;"
+            " hog = load_model(Catalogue().find('detection', 'hog'));"
+            " print([hog.process(np.zeros((h, w, 3), np.uint8))['detections'] for w, h in"
+            " ((1, 1), (32, 32), (320, 30), (1000, 100), (100000, 1))])")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-500:]
+    assert result.stdout.strip() == "[[], [], [], [], []]"
 
 
 def test_detections_draw_boxes_and_labels(nanodet):
