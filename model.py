@@ -59,6 +59,11 @@ class Model:
     def draw(self, image: np.ndarray, result: dict[str, Any]) -> None:
         raise NotImplementedError
 
+    def take_over(self, previous: Model) -> None:
+        """Carry over what must outlive a switch of network from the model this one replaces:
+        its settings (and, in subclasses, state such as track ids)."""
+        self.settings = previous.settings
+
 
 class ModelSlot:
     """The pipeline's place for one network type; see the module docstring."""
@@ -72,8 +77,10 @@ class ModelSlot:
         self.result: FrameResult | None = None
         self.ms = Average(weight=0.2)
         self.failures = 0
+        self._draw_failed = False
         self.error: str | None = None
         self.loading: str | None = None
+        self._wanted = model.name  # the network last asked for; an older load is not swapped in
         self._load = load
         self._choices = choices
         self._frame_lock = threading.Lock()  # the pipeline's, once declare_properties() runs
@@ -99,11 +106,16 @@ class ModelSlot:
     def _set_enabled(self, enabled: bool) -> None:
         self.enabled = enabled
         if enabled:
-            self.failures, self.error = 0, None
+            self.failures, self._draw_failed, self.error = 0, False, None
 
     def _switch(self, name: str) -> None:
-        """Load network `name` in a background thread, then swap it in between frames."""
-        if name == self.network or name == self.loading:
+        """Load network `name` in a background thread, then swap it in between frames. The
+        last request wins: asking for the network in force cancels a load under way."""
+        self._wanted = name
+        if name == self.network:
+            self.loading = None
+            return
+        if name == self.loading:
             return
         self.loading = name
         threading.Thread(target=self._load_and_swap, args=(name,), name=f"load-{self.type}",
@@ -116,9 +128,12 @@ class ModelSlot:
             log.error("%s: loading %s failed: %s", self.type, name, error)
             self.error = f"loading {name} failed: {error}"
         else:
-            model.settings = self.settings
-            with self._frame_lock:  # between two frames
-                self.model, self.failures, self.error = model, 0, None
+            with self._frame_lock:  # between two frames, and not during a PUT
+                if self._wanted != name:
+                    log.info("%s: %s loaded but no longer wanted", self.type, name)
+                    return
+                model.take_over(self.model)
+                self.model, self.failures, self._draw_failed, self.error = model, 0, False, None
             log.info("%s: now running %s", self.type, name)
         finally:
             if self.loading == name:
@@ -146,7 +161,8 @@ class ModelSlot:
             self._fail(f"{type(error).__name__}: {error}")
             return None
         self.ms.add((time.perf_counter() - started) * 1000)
-        self.failures = 0
+        if not self._draw_failed:  # a frame whose drawing failed is no success
+            self.failures = 0
         self.result = FrameResult(frame, timestamp, data)
         return self.result
 
@@ -164,7 +180,10 @@ class ModelSlot:
         try:
             self.model.draw(image, result.data)
         except Exception as error:
+            self._draw_failed = True
             self._fail(f"drawing: {type(error).__name__}: {error}")
+        else:
+            self._draw_failed = False
 
     def stats(self) -> dict[str, Any]:
         return {"network": self.network, "enabled": self.enabled,

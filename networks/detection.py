@@ -47,6 +47,13 @@ class DetectionModel(Model):
         self.detector = detector
         self.tracker = IouTracker()
 
+    def take_over(self, previous: Model) -> None:
+        """Settings, and the tracker's id count: no track id is used twice, across swaps too."""
+        super().take_over(previous)
+        if isinstance(previous, DetectionModel):
+            previous.tracker.reset()
+            self.tracker = previous.tracker
+
     def process(self, image: np.ndarray) -> dict[str, Any]:
         settings = self.settings
         detections = self.detector.detect(image, settings.confidence_threshold,

@@ -5,6 +5,7 @@ import json
 import shutil
 import subprocess
 import sys
+import threading
 
 import numpy as np
 import pytest
@@ -15,9 +16,12 @@ from conftest import DATA, ROOT, picture
 from model import ModelSlot
 from networks import create_slot, load_model
 from networks.classification import ClassificationModel
+from networks.detection import DetectionModel
+from results import Detection
 from sources import InputSpec, PatternSource, open_source
 from test_cli import run_app
 from test_stream import wait_for
+from utils import PropertyRegistry
 
 CATS = {"Egyptian cat", "tabby", "tiger cat"}
 
@@ -287,3 +291,82 @@ def test_a_throwing_network_is_reported_and_switched_off_while_the_stream_goes_o
     wait_for(lambda: server.pipeline.broadcaster.latest.index > index + 5)
     requests.put(server.url + "/classification/enabled", data="true", timeout=10)
     wait_for(lambda: server.get("/stats").json()["networks"]["classification"]["enabled"] is False)
+
+
+class Constant:
+    """A classifier backend that gives the same scores on every frame."""
+
+    labels = ["a", "b"]
+
+    def classify(self, _image) -> np.ndarray:
+        return np.array([0.9, 0.1], np.float32)
+
+
+def test_the_network_asked_for_last_wins_over_an_earlier_slower_load():
+    release = threading.Event()
+
+    def slow_load(name: str) -> ClassificationModel:
+        release.wait(20)
+        return ClassificationModel(name, Constant())
+
+    registry = PropertyRegistry()
+    slot = ModelSlot(ClassificationModel("first", Constant()), slow_load, ("first", "second"))
+    slot.declare_properties(registry)
+    registry.put("/classification/network", b'"second"')
+    assert slot.loading == "second"
+    registry.put("/classification/network", b'"first"')  # asked back before "second" loaded
+    assert slot.loading is None
+    release.set()
+    wait_for(lambda: all(t.name != "load-classification" for t in threading.enumerate()))
+    assert slot.network == "first"
+
+
+def test_a_users_own_file_can_be_switched_back_to(tmp_path, catalogue):
+    labels = tmp_path / "labels.txt"
+    labels.write_text("\n".join(f"thing {i}" for i in range(169 * 80)))
+    own_file = str(ROOT / "data/networks/nanodet-coco-416.onnx")
+    slot = create_slot(catalogue, "classification", own_file, CustomOptions(labels=str(labels)))
+    registry = PropertyRegistry()
+    slot.declare_properties(registry)
+    for name in ("efficientnet-lite0", "nanodet-coco-416"):
+        registry.put("/classification/network", json.dumps(name).encode())
+        wait_for(lambda: slot.network == name or slot.error)
+        assert slot.network == name and slot.error is None
+
+
+class BadlyDrawn(ClassificationModel):
+    """A network that runs, but whose drawing fails on every frame."""
+
+    def __init__(self) -> None:
+        super().__init__("badly-drawn", Constant())
+
+    def draw(self, image, result) -> None:
+        raise ValueError("no such font")
+
+
+def test_a_network_whose_drawing_always_fails_is_switched_off():
+    slot = ModelSlot(BadlyDrawn(), load=lambda name: BadlyDrawn(), choices=("badly-drawn",))
+    image = np.zeros((48, 64, 3), np.uint8)
+    for frame in range(3):
+        slot.draw(image, slot.run(image, frame, 0.0))
+    assert slot.enabled is False and "no such font" in slot.error
+
+
+class StillPerson:
+    """A detector backend that sees one person, standing still."""
+
+    labels = ["person"]
+
+    def detect(self, image, confidence_threshold, nms_threshold) -> list[Detection]:
+        return [Detection(0, "person", 0.9, (10.0, 10.0, 50.0, 90.0))]
+
+
+def test_track_ids_are_not_used_again_after_a_switch_of_network():
+    image = np.zeros((120, 160, 3), np.uint8)
+    first = DetectionModel("first", StillPerson())
+    first.settings.tracking_enabled = True
+    ids = [first.process(image)["detections"][0]["track_id"] for _ in range(3)]
+    second = DetectionModel("second", StillPerson())
+    second.take_over(first)
+    later = [second.process(image)["detections"][0]["track_id"] for _ in range(3)]
+    assert ids == [None, None, 0] and later == [None, None, 1]
