@@ -6,6 +6,7 @@ a missing, unreadable or mismatched file is a ModelError naming the file.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import json
@@ -37,20 +38,34 @@ class ModelFile:
     path: Path
     sha256: str | None = None  # None: a user's own file, not checked
 
+    def problem(self) -> str | None:
+        """None if the file is readable and its sha256 matches, else what is wrong with it."""
+        try:
+            stat = self.path.stat()
+            digest = file_sha256(self.path, stat.st_size, stat.st_mtime_ns)
+        except OSError as error:
+            return f"cannot be read ({error.strerror})"
+        if self.sha256 and digest != self.sha256:
+            return (f"sha256 mismatch (expected {self.sha256[:12]}..., got {digest[:12]}...): "
+                    "the file is corrupt or not the catalogued one")
+        return None
+
     def verified(self) -> Path:
         """The path, once the file is found readable and its sha256 matches."""
-        try:
-            digest = hashlib.sha256()
-            with open(self.path, "rb") as stream:
-                for block in iter(lambda: stream.read(1 << 20), b""):
-                    digest.update(block)
-        except OSError as error:
-            raise ModelError(f"{self.path}: cannot be read ({error.strerror})") from None
-        if self.sha256 and digest.hexdigest() != self.sha256:
-            raise ModelError(f"{self.path}: sha256 mismatch (expected {self.sha256[:12]}..., "
-                             f"got {digest.hexdigest()[:12]}...): the file is corrupt or not "
-                             "the catalogued one")
+        problem = self.problem()
+        if problem:
+            raise ModelError(f"{self.path}: {problem}")
         return self.path
+
+
+@functools.lru_cache(maxsize=64)
+def file_sha256(path: Path, size: int, mtime_ns: int) -> str:
+    """The file's sha256, hashed once per version of it (size and mtime tell versions apart)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -66,16 +81,29 @@ class CatalogueEntry:
     files: dict[str, ModelFile] = field(default_factory=dict)
     input: dict[str, Any] = field(default_factory=dict)
 
-    def availability(self) -> str | None:
-        """None if it can run here, else why not."""
+    def backend_problem(self) -> str | None:
+        """None if its runtime is installed here, else what is missing."""
         module = BACKEND_MODULES.get(self.backend)
         if module is None:
             return f"unknown backend {self.backend}"
         if importlib.util.find_spec(module) is None:
             return "jetson-only (needs jetson-inference)" if self.backend == "jetson" else (
                 f"needs the Python package {module}")
+        return None
+
+    def availability(self) -> str | None:
+        """None if it can run here (runtime installed, files intact), else why not."""
+        problem = self.backend_problem()
+        if problem:
+            return problem
         missing = [str(f.path.name) for f in self.files.values() if not f.path.exists()]
-        return f"missing file {', '.join(missing)}" if missing else None
+        if missing:
+            return f"missing file {', '.join(missing)}"
+        for file in self.files.values():
+            problem = file.problem()
+            if problem:
+                return f"file {file.path.name}: {problem.split(' (')[0]}"
+        return None
 
     def file(self, role: str) -> Path | None:
         """The verified path of one of its files ('model', 'labels'), or None if it has none."""
@@ -113,12 +141,14 @@ class Catalogue:
         return [entry for entry in self.of_type(network_type) if entry.availability() is None]
 
     def default(self, network_type: str) -> CatalogueEntry:
-        runnable = self.runnable(network_type)
-        for entry in runnable:
+        """The type's default entry among those whose runtime is installed. A missing or
+        corrupt file does not make another network the default: loading says what is wrong."""
+        installed = [e for e in self.of_type(network_type) if e.backend_problem() is None]
+        for entry in installed:
             if entry.default:
                 return entry
-        if runnable:
-            return runnable[0]
+        if installed:
+            return installed[0]
         raise ModelError(f"no {network_type} network can run on this machine "
                          "(python app.py --list-models tells why)")
 
@@ -173,10 +203,14 @@ def custom_entry(network_type: str, path: Path, options: CustomOptions) -> Catal
 
 
 def read_labels(path: Path | None, count: int | None = None) -> list[str]:
-    """Labels from a text file, one per line; class numbers if there is no file."""
+    """Labels from a text file, one per line (line N names class N; a blank line is a class
+    with no name); class numbers if there is no file."""
     if path is None:
         return [f"class {i}" for i in range(count or 0)]
-    return [line.strip() for line in path.read_text().splitlines() if line.strip()]
+    lines = [line.strip() for line in path.read_text(encoding="utf-8-sig").splitlines()]
+    while lines and not lines[-1]:
+        lines.pop()
+    return [line or f"class {i}" for i, line in enumerate(lines)]
 
 
 def describe(catalogue: Catalogue) -> str:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import requests
 
-from catalogue import Catalogue, CustomOptions, ModelError
+from catalogue import Catalogue, CustomOptions, ModelError, read_labels
 from conftest import DATA, ROOT, picture
 from model import ModelSlot
 from networks import create_slot, load_model
@@ -142,12 +142,14 @@ def test_missing_corrupt_and_mismatched_files_are_clear_errors(tmp_path):
     shutil.copy(ROOT / "data/networks/coco80.txt", folder)
     catalogue_json = json.loads((ROOT / "data/networks/models.json").read_text())
     (folder / "models.json").write_text(json.dumps(catalogue_json))
-    entry = lambda: Catalogue(folder / "models.json").entries[0]  # noqa: E731
+    entry = lambda: Catalogue(folder / "models.json").resolve("detection", "")  # noqa: E731
+    assert entry().name == "nanodet-coco", "still the default: loading says what is wrong"
     with pytest.raises(ModelError, match="nanodet-coco-416.onnx: cannot be read"):
         load_model(entry())
     (folder / "nanodet-coco-416.onnx").write_bytes(b"not a network")
     with pytest.raises(ModelError, match="nanodet-coco-416.onnx: sha256 mismatch"):
         load_model(entry())
+    assert entry().availability() == "file nanodet-coco-416.onnx: sha256 mismatch"
 
     junk = tmp_path / "mine.onnx"
     junk.write_bytes(b"\x08\x07garbage" * 100)
@@ -155,6 +157,12 @@ def test_missing_corrupt_and_mismatched_files_are_clear_errors(tmp_path):
         load_model(Catalogue().resolve("detection", str(junk)))
     with pytest.raises(ModelError, match="no such model file"):
         Catalogue().resolve("classification", str(tmp_path / "absent.onnx"))
+
+
+def test_a_labels_file_names_class_n_on_line_n(tmp_path):
+    labels = tmp_path / "labels.txt"
+    labels.write_text("\ufeffBACKGROUND\nperson\n\ncar\n\n", encoding="utf-8")
+    assert read_labels(labels) == ["BACKGROUND", "person", "class 2", "car"]
 
 
 def test_custom_onnx_classifier_runs_with_its_labels(tmp_path, catalogue):
