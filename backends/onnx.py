@@ -95,9 +95,7 @@ class SsdDetector:
     def detect(self, image: np.ndarray, confidence_threshold: float,
                nms_threshold: float) -> list[Detection]:
         outputs = self._network.run(self._network.rgb_blob(image, 127.0, 128.0))
-        named = dict(zip(self._output_names, outputs))
-        boxes = named.get("boxes", next(o for o in outputs if o.shape[-1] == 4))
-        scores = named.get("scores", next(o for o in outputs if o is not boxes))
+        boxes, scores = self._boxes_and_scores(outputs)
         height, width = image.shape[:2]
         decoded = decode_ssd(boxes, scores, width, height, background=True,
                              score_threshold=confidence_threshold)
@@ -105,6 +103,19 @@ class SsdDetector:
             "BACKGROUND", "__BACKGROUND__") else self.labels
         return _frame_detections(decoded, labels, image, (1.0, 1.0), confidence_threshold,
                                  nms_threshold)
+
+
+    def _boxes_and_scores(self, outputs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """The outputs named 'boxes' and 'scores'; failing names, the one output whose last
+        dimension is 4 holds the boxes."""
+        named = dict(zip(self._output_names, outputs))
+        if "boxes" in named and "scores" in named:
+            return named["boxes"], named["scores"]
+        four = [i for i, output in enumerate(outputs) if output.shape[-1] == 4]
+        if len(outputs) != 2 or len(four) != 1:
+            raise ValueError(f"cannot tell boxes from scores among outputs {self._output_names}"
+                             ": name them 'boxes' and 'scores'")
+        return outputs[four[0]], outputs[1 - four[0]]
 
 
 class YoloDetector:

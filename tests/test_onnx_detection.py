@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
+from backends.onnx import SsdDetector
 from backends.onnx_detection import (decode_nanodet, decode_ssd, decode_yolo, nanodet_blob, nms,
                                      to_detections)
 from results import Detection
@@ -124,6 +125,19 @@ def test_ssd_yxyx_without_background() -> None:
     out_boxes, _, class_ids = decode_ssd(boxes, scores, order="yxyx")
     np.testing.assert_allclose(out_boxes, [[0.2, 0.1, 0.6, 0.5]], atol=1e-6)
     assert class_ids.tolist() == [1]
+
+
+def test_ssd_outputs_are_told_apart_by_name_then_by_shape() -> None:
+    detector = SsdDetector.__new__(SsdDetector)  # the output names are all this step reads
+    boxes, four_scores, five_scores = np.zeros((1, 9, 4)), np.zeros((1, 9, 4)), np.zeros((1, 9, 5))
+    detector._output_names = ["scores", "boxes"]
+    found_boxes, found_scores = detector._boxes_and_scores([four_scores, boxes])
+    assert found_boxes is boxes and found_scores is four_scores
+    detector._output_names = ["out0", "out1"]
+    found_boxes, found_scores = detector._boxes_and_scores([five_scores, boxes])
+    assert found_boxes is boxes and found_scores is five_scores
+    with pytest.raises(ValueError, match="name them 'boxes' and 'scores'"):
+        detector._boxes_and_scores([four_scores, boxes])  # four classes: which is which?
 
 
 def test_yolo_v5_layout_multiplies_objectness() -> None:
