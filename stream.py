@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 ONLINE, RECONNECTING, OFFLINE = "online", "reconnecting", "offline"
 OFFLINE_REPUBLISH_S = 1.0
+THROTTLE_SLICE_S = 0.1
 
 
 @dataclass(frozen=True)
@@ -231,21 +232,25 @@ class Pipeline:
         last: CapturedFrame | None = None
         while not self._stop_event.is_set():
             frame = self._slot.wait_newer(processed, timeout=OFFLINE_REPUBLISH_S)
-            if frame is None:
-                if last is not None and self.capture.state != ONLINE:
-                    banner = f"INPUT {self.capture.state.upper()}"
-                    with self.settings.lock:
-                        self._publish(draw_offline_banner(last.image, banner), last, live=False)
-                continue
-            if processed >= 0:
-                self._dropped += frame.index - processed - 1
-            processed, last = frame.index, frame
             try:
+                if frame is None:
+                    if last is not None and self.capture.state != ONLINE:
+                        self._publish_offline(last)
+                    continue
+                if processed >= 0:
+                    self._dropped += frame.index - processed - 1
+                processed, last = frame.index, frame
                 with self.settings.lock:  # settings change between frames, not during one
                     self._publish(self._annotate(frame), frame, live=True)
             except Exception:  # never let one bad frame end the stream
-                log.exception("processing frame %d failed", frame.index)
+                log.exception("processing frame %d failed", processed)
             self._throttle()
+
+    def _publish_offline(self, last: CapturedFrame) -> None:
+        """The last frame again, with a banner saying the input is reconnecting or offline."""
+        banner = f"INPUT {self.capture.state.upper()}"
+        with self.settings.lock:
+            self._publish(draw_offline_banner(last.image, banner), last, live=False)
 
     def _annotate(self, frame: CapturedFrame) -> np.ndarray:
         """Run the enabled networks on the frame; their overlays and the stats line, drawn in
@@ -285,10 +290,14 @@ class Pipeline:
         return results
 
     def _throttle(self) -> None:
-        """Hold the loop so that the output rate stays under max_fps (0: no cap)."""
-        if self.max_fps > 0:
-            self._stop_event.wait(max(0.0, self._last_publish + 1.0 / self.max_fps
-                                      - time.monotonic()))
+        """Hold the loop so that the output rate stays under max_fps (0: no cap). The wait
+        is cut in slices, so that a new max_fps applies at once, even after a very low one."""
+        while not self._stop_event.is_set():
+            max_fps = self.max_fps
+            remaining = self._last_publish + 1.0 / max_fps - time.monotonic() if max_fps else 0
+            if remaining <= 0:
+                return
+            self._stop_event.wait(min(remaining, THROTTLE_SLICE_S))
 
     def _publish(self, image: np.ndarray, frame: CapturedFrame, live: bool) -> None:
         self._last_publish = time.monotonic()

@@ -110,7 +110,11 @@ class Property:
             if isinstance(value, float) and not value.is_integer():
                 raise wrong
             return int(value)
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an integer literal with hundreds of digits
+            raise InvalidValue(f"{self.path}: not a finite number, expected "
+                               f"{self._expects()}") from None
 
     def _check_range(self, value: Any) -> Any:
         if self.choices and value not in self.choices:
@@ -118,8 +122,8 @@ class Property:
         too_low = self.minimum is not None and value < self.minimum
         too_high = self.maximum is not None and value > self.maximum
         if too_low or too_high:
-            raise InvalidValue(f"{self.path}: {value:g} is out of range, expected "
-                               f"{self._expects()}")
+            raise InvalidValue(f"{self.path}: {json.dumps(value)[:40]} is out of range, "
+                               f"expected {self._expects()}")
         return value
 
 
@@ -206,7 +210,11 @@ class RateMeter:
             recent = [t for t in self._times if now - t <= self._window]
         if len(recent) < 2:
             return 0.0
-        return (len(recent) - 1) / max(now - recent[0], 1e-6)
+        intervals = len(recent) - 1
+        span = recent[-1] - recent[0]
+        # Over the span of the ticks, not up to now: a steady 1 fps reads 1.0, not 0.5-1.0.
+        # Once ticks are overdue (now - last > one interval), the rate falls as they stay away.
+        return intervals / max(span, now - recent[0] - span / intervals, 1e-6)
 
 
 class Average:

@@ -74,6 +74,9 @@ def test_every_type_round_trips(knobs_server, path, body, expected):
     ("/knobs/count", "11", "out of range"),
     ("/knobs/count", "1e400", "not a finite number"),
     ("/knobs/ratio", "-1e999", "not a finite number"),
+    ("/knobs/ratio", "1" + "0" * 400, "not a finite number"),
+    ("/knobs/count", "1" + "0" * 400, "out of range"),
+    ("/knobs/count", "-1" + "0" * 400, "out of range"),
     ("/knobs/flag", "1", "expected true or false"),
     ("/knobs/flag", "0.0", "expected true or false"),
     ("/knobs/flag", '"true"', "expected true or false"),
@@ -176,6 +179,16 @@ def test_stream_settings_change_the_stream(still_server):
         indexes = [part.frame_index for part in viewer.parts(8)[2:]]
     gaps = np.diff(indexes)
     assert np.median(gaps) >= 4, f"capture at 30 fps, output capped at 5: {indexes}"
+
+
+def test_a_very_low_max_fps_can_be_lifted_at_once(server):
+    broadcaster = server.pipeline.broadcaster
+    assert put(server, "/stream/max_fps", "0.01").json() == 0.01
+    seq = broadcaster.latest.seq
+    wait_for(lambda: broadcaster.latest.seq > seq)  # published: now it would wait 100 s
+    assert put(server, "/stream/max_fps", "0").json() == 0
+    seq = broadcaster.latest.seq
+    wait_for(lambda: broadcaster.latest.seq > seq + 10)
 
 
 def test_input_settings_are_read_only_facts(server):
