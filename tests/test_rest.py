@@ -183,6 +183,7 @@ def test_stream_settings_change_the_stream(still_server):
 
 def test_a_very_low_max_fps_can_be_lifted_at_once(server):
     broadcaster = server.pipeline.broadcaster
+    wait_for(lambda: broadcaster.latest)
     assert put(server, "/stream/max_fps", "0.01").json() == 0.01
     seq = broadcaster.latest.seq
     wait_for(lambda: broadcaster.latest.seq > seq)  # published: now it would wait 100 s
