@@ -139,6 +139,7 @@ class StreamingRequestHandler(WSGIRequestHandler):
     """
 
     protocol_version = "HTTP/1.0"
+    timeout = 30  # seconds a client may take to send its request (or to take a response)
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         if logging.getLogger("werkzeug").isEnabledFor(logging.DEBUG):
@@ -155,7 +156,13 @@ class StreamingServer(ThreadedWSGIServer):
 def make_http_server(app: Flask, host: str, port: int, ssl_cert: str | None = None,
                      ssl_key: str | None = None) -> StreamingServer:
     ssl_context = (ssl_cert, ssl_key) if ssl_cert and ssl_key else None
-    return StreamingServer(host, port, app, StreamingRequestHandler, ssl_context=ssl_context)
+    server = StreamingServer(host, port, app, StreamingRequestHandler, ssl_context=ssl_context)
+    if ssl_context:
+        # The TLS handshake would otherwise run in accept(), on the one thread that accepts
+        # every connection: a client that connects and says nothing would stop the server.
+        # It runs in the connection's own thread instead, within the handler's timeout.
+        server.socket.do_handshake_on_connect = False
+    return server
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -83,7 +83,8 @@ def test_app_serves_video_and_stops_cleanly_on_signal(stop_signal):
 def test_https_with_ssl_cert_and_key(tmp_path):
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)],
                    check=True, capture_output=True)
     port = free_port()
     process = subprocess.Popen(
@@ -103,6 +104,13 @@ def test_https_with_ssl_cert_and_key(tmp_path):
         assert response.json()["status"] == "ok"
         with pytest.raises(requests.ConnectionError):
             requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+        # A connection that never starts its TLS handshake holds up nobody, nor the exit.
+        with socket.create_connection(("127.0.0.1", port)):
+            again = requests.get(f"https://127.0.0.1:{port}/healthz", verify=str(cert),
+                                 timeout=5)
+            assert again.json()["status"] == "ok"
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=10) == 0
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=10)
