@@ -5,6 +5,7 @@ import argparse
 import json
 import logging
 import signal
+import ssl
 import sys
 import threading
 from typing import Sequence
@@ -24,6 +25,7 @@ from utils import MAX_BODY_BYTES, InvalidValue
 
 log = logging.getLogger("dashboard")
 CUSTOM_MODEL_TYPES = ("classification", "detection")
+MAX_JPEG_SIDE = 65500  # libjpeg's limit
 
 
 def create_app(pipeline: Pipeline, title: str = "DNN Dashboard") -> Flask:
@@ -153,9 +155,15 @@ class StreamingServer(ThreadedWSGIServer):
     request_queue_size = 1024
 
 
-def make_http_server(app: Flask, host: str, port: int, ssl_cert: str | None = None,
-                     ssl_key: str | None = None) -> StreamingServer:
-    ssl_context = (ssl_cert, ssl_key) if ssl_cert and ssl_key else None
+def server_ssl_context(cert: str, key: str) -> ssl.SSLContext:
+    """A TLS server context with this certificate and key; OSError (ssl.SSLError) if bad."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    return context
+
+
+def make_http_server(app: Flask, host: str, port: int,
+                     ssl_context: ssl.SSLContext | None = None) -> StreamingServer:
     server = StreamingServer(host, port, app, StreamingRequestHandler, ssl_context=ssl_context)
     if ssl_context:
         # The TLS handshake would otherwise run in accept(), on the one thread that accepts
@@ -243,6 +251,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
             parser.error(f"--{name.replace('_', '-')} must be positive")
     if bool(args.ssl_cert) != bool(args.ssl_key):
         parser.error("--ssl-cert and --ssl-key go together")
+    if not 0 <= args.port <= 65535:
+        parser.error("--port must be from 0 to 65535")
+    for name in ("input_width", "input_height"):
+        if (getattr(args, name) or 0) > MAX_JPEG_SIDE:
+            parser.error(f"--{name.replace('_', '-')} must be at most {MAX_JPEG_SIDE} "
+                         "(the largest side a JPEG can have)")
     return args
 
 
@@ -258,6 +272,11 @@ def run(args: argparse.Namespace) -> int:
         return 0
     spec = input_spec(args)
     try:
+        ssl_context = server_ssl_context(args.ssl_cert, args.ssl_key) if args.ssl_cert else None
+    except OSError as error:
+        print(f"error: --ssl-cert/--ssl-key: {error}", file=sys.stderr)
+        return 2
+    try:
         networks = load_networks(args)
     except ModelError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -271,7 +290,7 @@ def run(args: argparse.Namespace) -> int:
                         networks=networks)
     try:
         server = make_http_server(create_app(pipeline, args.title), args.host, args.port,
-                                  args.ssl_cert, args.ssl_key)
+                                  ssl_context)
     except (OSError, SystemExit) as error:
         source.close()
         print(f"error: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)

@@ -37,11 +37,19 @@ def test_bad_input_exits_2_with_a_one_line_message(uri):
 
 @pytest.mark.parametrize("args", [["--no-such-flag"], ["--input-flip", "sideways"],
                                   ["--jpeg-quality", "0"], ["--ssl-cert", "cert.pem"],
-                                  ["--input-width", "-5"]])
+                                  ["--input-width", "-5"], ["--input-width", "70000"],
+                                  ["--port", "70000"]])
 def test_bad_flags_exit_2_with_usage(args):
     result = run_app(*args)
     assert result.returncode == 2
     assert "usage:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_unreadable_ssl_files_exit_2_with_a_message(tmp_path):
+    (tmp_path / "cert.pem").write_text("not a certificate")
+    result = run_app("--ssl-cert", str(tmp_path / "cert.pem"), "--ssl-key", "/no/key.pem")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: --ssl-cert/--ssl-key:"), result.stderr
 
 
 def test_help_lists_the_flags():
