@@ -59,7 +59,8 @@ class Viewer:
     drain_rate: Average = field(default_factory=lambda: Average(weight=0.5))  # bytes/s the
     # peer acknowledges while it has a backlog
     rate_mark: tuple[float, int] = (0.0, 0)  # (time, acknowledged bytes) the rate counts from
-    last_progress: float = field(default_factory=time.monotonic)
+    last_progress: float = field(default_factory=time.monotonic)  # last send or acknowledgement
+    acknowledged: int = 0  # bytes the peer had acknowledged at the last stall check
     leaving: bool = False  # its HTTP thread wants it back
     gone: threading.Event = field(default_factory=threading.Event)
 
@@ -240,7 +241,7 @@ class Broadcaster:
 
     def _drop_leaving_and_stalled(self) -> None:
         """Drop the viewers whose HTTP thread wants them back; once a second, also those
-        whose socket has taken nothing for STALL_LIMIT_S (one ioctl per viewer)."""
+        whose peer has taken nothing for STALL_LIMIT_S (one ioctl per viewer)."""
         now = time.monotonic()
         check_stalls = now >= self._next_stall_check
         if check_stalls:
@@ -249,10 +250,13 @@ class Broadcaster:
             if viewer.leaving:
                 self._drop(viewer)
             elif check_stalls:
-                busy = viewer.pending is not None or unsent_bytes(viewer.sock) > 0
-                if not busy:
+                unsent = unsent_bytes(viewer.sock)
+                acknowledged = viewer.sent_bytes - unsent
+                idle = viewer.pending is None and unsent == 0
+                if idle or acknowledged > viewer.acknowledged:  # a slow reader still reads
                     viewer.last_progress = now
-                elif now - viewer.last_progress > STALL_LIMIT_S:
+                viewer.acknowledged = acknowledged
+                if now - viewer.last_progress > STALL_LIMIT_S:
                     self._drop(viewer)
 
     def _drop(self, viewer: Viewer) -> None:

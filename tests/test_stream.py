@@ -6,6 +6,7 @@ import time
 
 import numpy as np
 
+import broadcast
 from mjpeg_client import MjpegViewer, decode
 
 
@@ -82,6 +83,20 @@ def test_slow_and_stalled_viewers_do_not_hold_up_the_others(server):
     slow.close()
     stalled.close()
     wait_for(lambda: server.get("/stats").json()["viewers"] == 0)
+
+
+def test_a_viewer_reading_slowly_stays_and_one_reading_nothing_is_dropped(server, monkeypatch):
+    monkeypatch.setattr(broadcast, "STALL_LIMIT_S", 3.0)  # instead of 30 s
+    stalled = MjpegViewer(server.host, server.port, receive_buffer=4096)
+    trickle = MjpegViewer(server.host, server.port, receive_buffer=4096)
+    wait_for(lambda: server.get("/stats").json()["viewers"] == 2)
+    started = time.monotonic()
+    while time.monotonic() - started < 8:  # 5 kB/s: a part takes seconds
+        assert trickle.sock.recv(500), "the slow viewer was dropped while it was reading"
+        time.sleep(0.1)
+    assert server.get("/stats").json()["viewers"] == 1, "the stalled one is gone"
+    trickle.close()
+    stalled.close()
 
 
 def test_snapshot_is_the_current_annotated_frame(server):
