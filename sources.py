@@ -305,9 +305,13 @@ def _open_network(spec: InputSpec) -> CaptureSource:
     os.environ.setdefault("OPENCV_FFMPEG_CAPTURE_OPTIONS",
                           "rtsp_transport;tcp|fflags;nobuffer|flags;low_delay")
     params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, 5000, cv2.CAP_PROP_READ_TIMEOUT_MSEC, 5000]
-    capture = _open_capture(spec.uri, cv2.CAP_FFMPEG, redact_credentials(spec.uri), params)
+    description = redact_credentials(spec.uri)
+    capture = _open_capture(spec.uri, cv2.CAP_FFMPEG, description, params)
+    if urlparse(spec.uri).scheme in ("http", "https") and \
+            capture.get(cv2.CAP_PROP_FRAME_COUNT) > 0:  # a live stream has no frame count
+        return _video_file(capture, spec, f"video file {description}")
     capture.set(cv2.CAP_PROP_BUFFERSIZE, 1)
-    return CaptureSource(capture, redact_credentials(spec.uri), pace=None)
+    return CaptureSource(capture, description, pace=None)
 
 
 def _size(spec: InputSpec) -> tuple[int, int] | None:
@@ -342,10 +346,15 @@ def _open_video_file(spec: InputSpec, target: Path) -> CaptureSource:
     if not capture.read()[0] or not capture.set(cv2.CAP_PROP_POS_FRAMES, 0):
         capture.release()
         raise SourceError(f"{spec.uri}: not a readable video")
+    return _video_file(capture, spec, f"video file {target}")
+
+
+def _video_file(capture: cv2.VideoCapture, spec: InputSpec, description: str) -> CaptureSource:
+    """A video file, local or served over HTTP: played at --input-rate or its own rate, looped
+    as --input-loop says, and ended (offline, not reconnected) after its last frame."""
     file_rate = capture.get(cv2.CAP_PROP_FPS)
     rate = spec.rate or (file_rate if 0 < file_rate < 1000 else 30.0)
-    return CaptureSource(capture, f"video file {target}", pace=rate, loop=spec.loop,
-                         size=_size(spec))
+    return CaptureSource(capture, description, pace=rate, loop=spec.loop, size=_size(spec))
 
 
 def open_source(spec: InputSpec) -> Source:

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 ONLINE, RECONNECTING, OFFLINE = "online", "reconnecting", "offline"
 OFFLINE_REPUBLISH_S = 1.0
+STABLE_ONLINE_S = 5.0  # an input online this long again starts its backoff from the start
 THROTTLE_SLICE_S = 0.1
 
 
@@ -86,6 +87,7 @@ class CaptureThread(threading.Thread):
         self._stop_event = threading.Event()
         self.description = source.description
         self.state = ONLINE
+        self._online_since = time.monotonic()
         self.last_error: str | None = None
         self.reconnects = 0
         self.resolution: tuple[int, int] | None = None
@@ -113,8 +115,10 @@ class CaptureThread(threading.Thread):
                 return
             if self.state != ONLINE:
                 log.info("input online: %s", source.description)
+                self._online_since = time.monotonic()
             self.state, self.last_error = ONLINE, None
-            self._backoff.reset()
+            if time.monotonic() - self._online_since >= STABLE_ONLINE_S:
+                self._backoff.reset()  # an input that drops after every frame keeps backing off
             self.resolution = (image.shape[1], image.shape[0])
             self._slot.put(CapturedFrame(image, index, time.time()))
             self.meter.tick()

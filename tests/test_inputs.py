@@ -1,8 +1,11 @@
 """Inputs: files that end and loop, image slideshows, flips, a camera that fails and comes back."""
 from __future__ import annotations
 
+import functools
+import http.server
 import logging
 import sys
+import threading
 import types
 
 import cv2
@@ -11,7 +14,7 @@ import pytest
 
 from mjpeg_client import MjpegViewer, decode
 from sources import InputSpec, SourceError, PatternSource, flip_frame, open_source
-from stream import Backoff
+from stream import Backoff, CaptureThread, LatestFrame
 from test_stream import wait_for
 
 
@@ -152,6 +155,31 @@ def test_lost_source_is_reported_offline_keeps_serving_and_reconnects(start_serv
     assert len(warnings) == 3, "one line per reconnection attempt, no flood"
 
 
+class RecordingBackoff(Backoff):
+    """A Backoff that records the delays it hands out."""
+
+    def __init__(self) -> None:
+        super().__init__(0.01, 0.08)
+        self.delays: list[float] = []
+
+    def next_delay(self) -> float:
+        self.delays.append(super().next_delay())
+        return self.delays[-1]
+
+
+def test_an_input_that_drops_after_every_frame_keeps_backing_off():
+    backoff = RecordingBackoff()
+    capture = CaptureThread(UnpluggedCamera(frames=1), lambda: UnpluggedCamera(frames=1),
+                            LatestFrame(), backoff)
+    capture.start()
+    try:
+        wait_for(lambda: len(backoff.delays) >= 6)
+    finally:
+        capture.stop()
+        capture.join(5)
+    assert backoff.delays[:6] == [0.01, 0.02, 0.04, 0.08, 0.08, 0.08]
+
+
 class FakeCudaImage:
     def __init__(self, array: np.ndarray) -> None:
         self.array = array
@@ -213,3 +241,19 @@ def test_network_stream_is_read_lost_and_reconnected(start_server):
     recovered = wait_for(lambda: (s := viewer_side.get("/stats").json())["source"]["state"]
                          == "online" and s["source"]["reconnects"] >= 1 and s)
     assert recovered["source"]["error"] is None
+
+
+def test_a_video_file_over_http_is_paced_and_ends_like_a_local_one(tmp_path):
+    write_video(tmp_path / "clip.avi", frames=5, fps=12)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as web:
+        threading.Thread(target=web.serve_forever, daemon=True).start()
+        source = open_source(InputSpec(uri=f"http://127.0.0.1:{web.server_port}/clip.avi"))
+        try:
+            assert source.pace == 12 and source.description.startswith("video file http://")
+            levels = [int(source.read().mean()) for _ in range(5)]
+            assert levels == pytest.approx([0, 20, 40, 60, 80], abs=3)
+            assert source.read() is None, "its end is the end, not a lost stream"
+        finally:
+            source.close()
+            web.shutdown()
