@@ -168,11 +168,14 @@ class Catalogue:
     def resolve(self, network_type: str, spec: str | None,
                 options: CustomOptions | None = None) -> CatalogueEntry:
         """The entry for a command-line value: empty for the default, a name, or a file path."""
-        if not spec:
-            return self.default(network_type)
-        if not spec.lower().endswith((".onnx", ".tflite")):
-            return self.find(network_type, spec)
-        return custom_entry(network_type, Path(spec), options or CustomOptions())
+        options = options or CustomOptions()
+        if not spec or not spec.lower().endswith((".onnx", ".tflite")):
+            if options != CustomOptions():
+                flags = ", ".join(f"--{network_type}-{o}" for o in ("labels", "input-size"))
+                raise ModelError(f"{flags} and --detection-format are for your own .onnx or "
+                                 ".tflite file, not a catalogue network")
+            return self.find(network_type, spec) if spec else self.default(network_type)
+        return custom_entry(network_type, Path(spec), options)
 
 
 def custom_entry(network_type: str, path: Path, options: CustomOptions) -> CatalogueEntry:

@@ -184,6 +184,7 @@ def test_custom_onnx_classifier_runs_with_its_labels(tmp_path, catalogue):
     (["--detection", "yolo9000"], "valid names: nanodet-coco, hog-people"),
     (["--classification", "/no/such/model.onnx"], "no such model file"),
     (["--detection", "ssd-mobilenet-v2"], "jetson-only"),
+    (["--detection", "--detection-labels", "labels.txt"], "your own .onnx or .tflite file"),
 ])
 def test_bad_network_flags_exit_2_with_a_message(args, message):
     result = run_app(*args)
