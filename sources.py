@@ -189,6 +189,7 @@ class JetsonSource:
         argv += [f"--input-rate={spec.rate:g}"] if spec.rate else []
         self.description = f"{spec.uri} (jetson_utils.videoSource)"
         self.pace = None
+        self._ends = _names_a_file(spec.uri)  # a file ends; a camera or a stream is lost
         self._utils = jetson_utils
         try:
             self._source = jetson_utils.videoSource(spec.uri, argv=argv)
@@ -198,11 +199,11 @@ class JetsonSource:
     def read(self) -> np.ndarray | None:
         try:
             image = self._source.Capture(format="rgb8", timeout=1000)
-        except Exception as error:
+        except Exception as error:  # jetson-utils raises at the end of a stream and on errors
+            if self._ends and not self._source.IsStreaming():
+                return None  # the file ended, after its --input-loop
             raise SourceError(f"{self.description}: {error}") from error
-        if image is None:  # a timeout: no frame yet
-            if not self._source.IsStreaming():
-                return None
+        if image is None:  # jetson-utils' timeout
             raise SourceError(f"{self.description}: no frame within 1 s")
         self._utils.cudaDeviceSynchronize()
         return cv2.cvtColor(self._utils.cudaToNumpy(image), cv2.COLOR_RGB2BGR)
@@ -240,6 +241,11 @@ def flip_frame(frame: np.ndarray, method: str) -> np.ndarray:
         "upper-left-diagonal": cv2.transpose,
     }
     return operations[method](frame)
+
+
+def _names_a_file(uri: str) -> bool:
+    """Whether an --input URI names a file or images, not a device or a network stream."""
+    return urlparse(uri).scheme in ("", "file") and not uri.startswith("/dev/")
 
 
 def _import_jetson_utils():

@@ -71,6 +71,9 @@ def test_all_six_default_networks_run_together_while_the_stream_serves(start_ser
     stats = server.get("/stats").json()
     assert all(stats["networks"][t]["ms"] > 0 and stats["networks"][t]["enabled"]
                for t in NETWORK_TYPES)
-    requests.put(server.url + "/stream/parallel_networks", data="false", timeout=10)
-    frame = server.get("/detection/results").json()["frame"]
-    wait_for(lambda: server.get("/detection/results").json()["frame"] > frame)
+    sequential = requests.put(server.url + "/stream/parallel_networks", data="false",
+                              timeout=10)
+    assert sequential.json() is False
+    frames = {t: r["frame"] for t, r in server.get("/results").json().items()}
+    wait_for(lambda: all(r["frame"] > frames[t]
+                         for t, r in server.get("/results").json().items()))

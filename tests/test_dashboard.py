@@ -67,7 +67,8 @@ def test_page_loads_everything_from_the_server_itself(server, open_page):
     paths = {urlparse(request.url).path for request in page.requests}
     assert {"/", "/video_feed", "/static/dashboard.js"} <= paths
     assert any(path.startswith("/bootstrap/static/") for path in paths)
-    assert page.evaluate("getComputedStyle(document.body).fontFamily")  # Bootstrap's CSS applied
+    assert "system-ui" in page.evaluate("getComputedStyle(document.body).fontFamily"), \
+        "Bootstrap's CSS applied"
     assert page.evaluate("typeof bootstrap") == "object"  # Bootstrap's JS loaded
 
 
@@ -109,7 +110,7 @@ def test_slider_drag_sends_a_few_puts_and_its_final_value_lands(server, open_pag
     page.wait_for_timeout(500)
     puts = [r for r in page.requests if r.method == "PUT"]
     # at most one PUT per 150 ms (MIN_PUT_INTERVAL_MS) of dragging, plus the final value
-    assert 1 <= len(puts) <= dragged_s / 0.15 + 2 and len(puts) < 30, \
+    assert 1 <= len(puts) <= dragged_s / 0.15 + 2, \
         f"{len(puts)} PUTs for one {dragged_s:.2f} s drag of 60 input events"
     assert puts[-1].post_data == "1"
     assert page.locator("#ctl-stream-jpeg_quality-value").text_content() == "1"

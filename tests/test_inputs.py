@@ -41,9 +41,14 @@ def test_video_file_plays_its_loops_then_ends_and_keeps_serving(start_server, tm
     assert final_frame_index(server) == frames_served - 1
     stats = server.get("/stats").json()
     assert "input ended" in stats["source"]["error"]
-    with MjpegViewer(server.host, server.port) as viewer:  # the last frame, marked offline
-        image = decode(viewer.next_part().body)
+    with MjpegViewer(server.host, server.port) as viewer:  # the last frame again, marked
+        first, again = viewer.parts(2)                     # offline, once a second
+    assert first.frame_index == again.frame_index == frames_served - 1
+    image = decode(again.body)
     assert image.shape == (48, 64, 3)
+    last_level = 20 * 9  # write_video's last frame is a flat grey at this level
+    assert abs(int(np.median(image[:10])) - last_level) < 8, "the last frame"
+    assert np.abs(image[-16:].astype(int) - last_level).mean() > 20, "with a banner at its foot"
 
 
 def test_video_file_loops_forever(start_server, tmp_path):
@@ -185,22 +190,32 @@ class FakeCudaImage:
         self.array = array
 
 
-def fake_jetson_utils(frames: list[np.ndarray], created: list) -> types.ModuleType:
-    """jetson_utils as documented: videoSource(uri, argv), Capture(format, timeout) returning a
-    cudaImage (None on timeout), IsStreaming(), Close(), cudaToNumpy, cudaDeviceSynchronize."""
+TIMEOUT = "timeout"
+
+
+def fake_jetson_utils(events: list, created: list) -> types.ModuleType:
+    """jetson_utils as its Python binding behaves: videoSource(uri, argv); Capture(format,
+    timeout) gives a cudaImage, None on a timeout, and raises Exception at the end of the
+    stream (or on an error), after which IsStreaming() is False; Close(); cudaToNumpy;
+    cudaDeviceSynchronize. `events` are the frames (RGB arrays) and TIMEOUTs, in turn."""
     module = types.ModuleType("jetson_utils")
 
     class videoSource:  # noqa: N801 - jetson-utils' own name
         def __init__(self, uri: str, argv: list[str]) -> None:
-            self.uri, self.argv, self._frames = uri, argv, list(frames)
+            self.uri, self.argv, self._events = uri, argv, list(events)
+            self._streaming = True
             created.append(self)
 
         def Capture(self, format: str = "rgb8", timeout: int = -1):  # noqa: N802, A002
             assert format == "rgb8"
-            return FakeCudaImage(self._frames.pop(0)) if self._frames else None
+            if not self._events:
+                self._streaming = False
+                raise Exception("jetson.utils -- videoSource failed to capture image")
+            event = self._events.pop(0)
+            return None if event is TIMEOUT else FakeCudaImage(event)
 
         def IsStreaming(self) -> bool:  # noqa: N802
-            return bool(self._frames)
+            return self._streaming
 
         def Close(self) -> None:  # noqa: N802
             pass
@@ -222,7 +237,25 @@ def test_jetson_utils_video_source_is_used_when_importable(monkeypatch):
         created[0].argv)
     bgr = source.read()
     assert bgr.shape == (4, 6, 3) and tuple(bgr[0, 0]) == (0, 0, 255)
-    assert source.read() is None  # ended: no frame and no longer streaming
+
+
+@pytest.mark.parametrize("uri, at_the_end", [("csi://0", "lost"), ("rtsp://cam/live", "lost"),
+                                             ("clip.mp4", "ended"), ("file:///a.mp4", "ended")])
+def test_jetson_utils_end_of_a_file_is_an_end_and_of_a_camera_a_loss(monkeypatch, uri,
+                                                                       at_the_end):
+    frame = np.zeros((4, 6, 3), np.uint8)
+    monkeypatch.setitem(sys.modules, "jetson_utils",
+                        fake_jetson_utils([frame, TIMEOUT, frame], []))
+    source = open_source(InputSpec(uri=uri))
+    assert source.read().shape == (4, 6, 3)
+    with pytest.raises(SourceError, match="no frame within 1 s"):  # reconnected
+        source.read()
+    assert source.read().shape == (4, 6, 3)
+    if at_the_end == "ended":
+        assert source.read() is None  # offline, not reconnected
+    else:
+        with pytest.raises(SourceError, match="failed to capture"):
+            source.read()
 
 
 def test_network_stream_is_read_lost_and_reconnected(start_server):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import cv2
 import numpy as np
@@ -185,8 +186,13 @@ def test_a_very_low_max_fps_can_be_lifted_at_once(server):
     broadcaster = server.pipeline.broadcaster
     wait_for(lambda: broadcaster.latest)
     assert put(server, "/stream/max_fps", "0.01").json() == 0.01
-    seq = broadcaster.latest.seq
-    wait_for(lambda: broadcaster.latest.seq > seq)  # published: now it would wait 100 s
+
+    def held() -> bool:  # nothing published for 0.3 s of a 30 fps input: it waits its 100 s
+        seq = broadcaster.latest.seq
+        time.sleep(0.3)
+        return broadcaster.latest.seq == seq
+
+    wait_for(held)
     assert put(server, "/stream/max_fps", "0").json() == 0
     seq = broadcaster.latest.seq
     wait_for(lambda: broadcaster.latest.seq > seq + 10)

@@ -72,10 +72,13 @@ def test_slow_and_stalled_viewers_do_not_hold_up_the_others(server):
     reader.start()
     try:
         wait_for(lambda: server.get("/stats").json()["viewers"] == 2)
+        broadcaster = server.pipeline.broadcaster
         with MjpegViewer(server.host, server.port) as healthy:
-            first = healthy.next_part().frame_index
-            later = [part.frame_index for part in healthy.parts(45)]
-        assert later[-1] - first >= 45
+            healthy.next_part()
+            published_before = broadcaster.latest.seq
+            healthy.parts(45)
+            published = broadcaster.latest.seq - published_before
+        assert published <= 2 * 45, f"the healthy viewer got 45 of {published} frames"
         wait_for(lambda: server.get("/stats").json()["frames_skipped_for_slow_viewers"] > 0)
     finally:
         done.set()
@@ -90,21 +93,37 @@ def test_a_viewer_reading_slowly_stays_and_one_reading_nothing_is_dropped(server
     stalled = MjpegViewer(server.host, server.port, receive_buffer=4096)
     trickle = MjpegViewer(server.host, server.port, receive_buffer=4096)
     wait_for(lambda: server.get("/stats").json()["viewers"] == 2)
-    started = time.monotonic()
-    while time.monotonic() - started < 8:  # 5 kB/s: a part takes seconds
-        assert trickle.sock.recv(500), "the slow viewer was dropped while it was reading"
-        time.sleep(0.1)
-    assert server.get("/stats").json()["viewers"] == 1, "the stalled one is gone"
-    trickle.close()
-    stalled.close()
+    done, ended = threading.Event(), threading.Event()
+
+    def read_slowly() -> None:  # about 5 kB/s: a part takes seconds
+        while not done.wait(0.1):
+            if not trickle.sock.recv(500):
+                ended.set()
+                return
+
+    reader = threading.Thread(target=read_slowly)
+    reader.start()
+    try:
+        started = time.monotonic()
+        wait_for(lambda: server.get("/stats").json()["viewers"] == 1, timeout=30)
+        wait_for(lambda: time.monotonic() - started > 2 * broadcast.STALL_LIMIT_S)
+        assert server.get("/stats").json()["viewers"] == 1 and not ended.is_set(), \
+            "the slow viewer is still served"
+    finally:
+        done.set()
+        reader.join()
+        trickle.close()
+        stalled.close()
 
 
 def test_snapshot_is_the_current_annotated_frame(server):
-    wait_for(lambda: server.pipeline.broadcaster.latest)
+    broadcaster = server.pipeline.broadcaster
+    wait_for(lambda: broadcaster.latest)
+    before = broadcaster.latest.index
     response = server.get("/snapshot.jpg")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "image/jpeg"
-    assert int(response.headers["X-Frame-Index"]) >= 0
+    assert before <= int(response.headers["X-Frame-Index"]) <= broadcaster.latest.index
     assert decode(response.content).shape == (240, 320, 3)
 
 
@@ -114,11 +133,11 @@ def test_stats_report_rates_latency_viewers_and_source(server):
         viewer.parts(3)
         stats = server.get("/stats").json()
     assert stats["viewers"] == 1
-    assert 5 < stats["fps_in"] < 60 and 5 < stats["fps_out"] < 60
+    assert stats["fps_in"] > 0 and stats["fps_out"] > 0
     assert stats["encode_ms"] > 0 and stats["latency_ms"] >= stats["encode_ms"] * 0.5
     assert stats["source"]["state"] == "online"
     assert stats["source"]["resolution"] == [320, 240]
-    assert stats["uptime_s"] >= 0
+    assert stats["uptime_s"] > 0
     assert server.get("/healthz").json() == {"status": "ok", "source": "online"}
 
 

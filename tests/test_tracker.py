@@ -129,8 +129,9 @@ def test_overlap_threshold_changed_live():
     (first,) = ids(tracker, det(0))
     tracker.overlap_threshold = 0.4  # IoU of a 40 px jump is 60/140 = 0.43
     assert ids(tracker, det(40)) == [first]
-    tracker.overlap_threshold = 0.9
-    assert ids(tracker, det(80)) != [first]
+    tracker.overlap_threshold = 0.9  # a 10 px move, IoU 90/110 = 0.82: too little now
+    assert box_iou(det(40).box, det(50).box) > 0.5
+    assert ids(tracker, det(50)) != [first]
 
 
 def test_min_frames_changed_live():
