@@ -6,34 +6,48 @@
 const Dashboard = (() => {
   const POLL_MS = 1000;
   const MIN_PUT_INTERVAL_MS = 150;
+  const MESSAGE_MS = 6000;
   const controls = new Map(); // path -> {show(value), busy()}
+  const networkLoading = {}; // type -> {name, since}: a network asked for and not yet in force
 
-  function showMessage(text, kind = "danger") {
-    const box = document.createElement("div");
-    box.className = `toast align-items-center text-bg-${kind} border-0 show`;
-    box.setAttribute("role", "alert");
-    box.innerHTML = '<div class="d-flex"><div class="toast-body"></div>' +
-      '<button type="button" class="btn-close btn-close-white me-2 m-auto"></button></div>';
+  // One toast per key (a setting's path): a new message replaces the last, so they never pile up.
+  function showMessage(text, key = text, kind = "danger") {
+    let box = [...document.querySelectorAll("#messages .toast")]
+      .find((toast) => toast.dataset.key === key);
+    if (!box) {
+      box = document.createElement("div");
+      box.className = `toast align-items-center text-bg-${kind} border-0 show`;
+      box.setAttribute("role", "alert");
+      box.dataset.key = key;
+      box.innerHTML = '<div class="d-flex"><div class="toast-body"></div><button type="button" ' +
+        'class="btn-close btn-close-white me-2 m-auto" aria-label="Close"></button></div>';
+      box.querySelector("button").onclick = () => box.remove();
+      document.getElementById("messages").append(box);
+    }
     box.querySelector(".toast-body").textContent = text;
-    box.querySelector("button").onclick = () => box.remove();
-    document.getElementById("messages").append(box);
-    setTimeout(() => box.remove(), 6000);
+    clearTimeout(box.timer);
+    box.timer = setTimeout(() => box.remove(), MESSAGE_MS);
   }
 
-  async function getValue(path) {
-    const response = await fetch(path, {cache: "no-store"});
-    return response.json();
-  }
-
-  // PUT a value; the value now in force, or the error's message thrown.
-  async function putValue(path, value) {
-    const response = await fetch(path, {
-      method: "PUT", headers: {"Content-Type": "application/json"}, body: JSON.stringify(value),
-    });
-    const answer = await response.json();
+  // A request's JSON answer; an Error that says what went wrong, naming the setting.
+  async function request(path, options = {}) {
+    let response;
+    try {
+      response = await fetch(path, {cache: "no-store", ...options});
+    } catch (error) {
+      throw new Error(`${path}: the server is unreachable`);
+    }
+    const answer = await response.json().catch(() => ({}));
     if (!response.ok) throw new Error(answer.error || `${path}: HTTP ${response.status}`);
     return answer;
   }
+
+  const getValue = (path) => request(path);
+
+  // PUT a value; the value now in force, or the error's message thrown.
+  const putValue = (path, value) => request(path, {
+    method: "PUT", headers: {"Content-Type": "application/json"}, body: JSON.stringify(value),
+  });
 
   // Sends the newest value only: while one PUT is in flight (and for MIN_PUT_INTERVAL_MS after
   // it), later values wait and only the last of them is sent. A slider drag makes a few PUTs a
@@ -51,8 +65,8 @@ const Dashboard = (() => {
         const applied = await putValue(path, value);
         if (!hasPending) show(applied);
       } catch (error) {
-        showMessage(error.message);
-        if (!hasPending) show(await getValue(path));
+        showMessage(error.message, path);
+        if (!hasPending) await getValue(path).then(show, () => {});
       } finally {
         setTimeout(() => { inFlight = false; flush(); }, MIN_PUT_INTERVAL_MS);
       }
@@ -68,7 +82,7 @@ const Dashboard = (() => {
     const send = sender(path, shower);
     for (const name of events) element.addEventListener(name, () => send(readValue(element)));
     controls.set(path, {show: shower, busy: () => send.busy() || isActive(element)});
-    getValue(path).then(shower);
+    getValue(path).then(shower, () => {});
   }
 
   const parse = (type, text) => (type === "int" ? parseInt(text, 10) : parseFloat(text));
@@ -78,21 +92,36 @@ const Dashboard = (() => {
     bind(id, path, (el, value) => { el.checked = value; }, (el) => el.checked, ["change"]);
   }
 
+  // The decimals of a number as written, at most 3 (0.125 -> 3, 12 -> 0).
+  const decimalsOf = (value) => Math.min(3, (String(value).split(".")[1] || "").length);
+
   function bindSlider(id, path, type) {
     const badge = document.getElementById(`${id}-value`);
     const element = document.getElementById(id);
-    const decimals = type === "int" || Number(element.step) >= 1 ? 0 : 2;
-    const format = (value) => Number(value).toFixed(decimals);
+    const stepDecimals = type === "int" || Number(element.step) >= 1 ? 0 : 2;
+    // The badge shows the value itself, also one off the slider's steps (set with curl).
+    const format = (value) => Number(value).toFixed(Math.max(stepDecimals, decimalsOf(value)));
     let dragging = false;
     element.addEventListener("pointerdown", () => { dragging = true; });
-    window.addEventListener("pointerup", () => { dragging = false; });
-    element.addEventListener("input", () => { badge.textContent = format(element.value); });
+    for (const name of ["pointerup", "pointercancel"]) {
+      window.addEventListener(name, () => { dragging = false; });
+    }
+    element.addEventListener("input", () => {
+      badge.textContent = Number(element.value).toFixed(stepDecimals);
+    });
     bind(id, path, (el, value) => { el.value = value; badge.textContent = format(value); },
       (el) => parse(type, el.value), ["input", "change"], () => dragging);
   }
 
+  // A select. For /<type>/network, the server answers with the network still in force while
+  // the one chosen loads, so the choice is kept on screen until /stats says the load is over.
   function bindSelect(id, path) {
-    bind(id, path, (el, value) => { el.value = value; }, (el) => el.value, ["change"]);
+    const type = path.endsWith("/network") ? path.split("/")[1] : null;
+    const loading = () => type !== null && networkLoading[type] !== undefined;
+    bind(id, path, (el, value) => { if (!loading()) el.value = value; }, (el) => {
+      if (type !== null) networkLoading[type] = {name: el.value, since: performance.now()};
+      return el.value;
+    }, ["change"], loading);
   }
 
   function bindNumber(id, path, type) {
@@ -104,15 +133,20 @@ const Dashboard = (() => {
     const element = document.getElementById(id);
     const show = (value) => { element.textContent = value === null ? "-" : String(value); };
     controls.set(path, {show, busy: () => false});
-    getValue(path).then(show);
+    getValue(path).then(show, () => {});
   }
 
   async function followProperties() {
     try {
-      const response = await fetch("/api/properties", {cache: "no-store"});
-      for (const prop of await response.json()) {
+      const properties = await request("/api/properties");
+      for (const prop of properties) {
         const control = controls.get(prop.path);
         if (control && !control.busy()) control.show(prop.value);
+      }
+      const paths = new Set(properties.map((prop) => prop.path));
+      if (paths.size !== controls.size || [...controls.keys()].some((p) => !paths.has(p))) {
+        showMessage("The server now has other settings (restarted with other networks?): " +
+          "reload the page.", "reload", "warning");
       }
     } catch (error) { /* the server is restarting: the next poll retries */ }
   }
@@ -137,13 +171,34 @@ const Dashboard = (() => {
     video.uptime = stats.uptime_s;
   }
 
+  // What /stats says of the networks being loaded; a load asked for after this request was
+  // sent is not over just because the answer does not mention it yet.
+  function followLoading(stats, requested) {
+    for (const [type, network] of Object.entries(stats.networks)) {
+      if (network.loading) {
+        networkLoading[type] = {name: network.loading, since: requested};
+      } else if (networkLoading[type] && networkLoading[type].since < requested) {
+        delete networkLoading[type];
+      }
+    }
+  }
+
+  let lastStats = null;
+  const switchedOff = (type) => Boolean(lastStats && lastStats.networks[type]
+    && !lastStats.networks[type].enabled);
+
   async function followStats() {
     try {
-      const stats = await (await fetch("/stats", {cache: "no-store"})).json();
+      const requested = performance.now();
+      const stats = await request("/stats");
+      lastStats = stats;
       followServer(stats);
+      followLoading(stats, requested);
       for (const element of document.querySelectorAll("[data-stat]")) {
         const value = lookup(stats, element.dataset.stat);
-        element.textContent = value == null ? "-" : String(value) + (element.dataset.suffix || "");
+        const stale = element.dataset.network && switchedOff(element.dataset.network);
+        element.textContent = value == null || stale ? "-"
+          : String(value) + (element.dataset.suffix || "");
       }
       for (const element of document.querySelectorAll("[data-network-error]")) {
         const network = lookup(stats, `networks.${element.dataset.networkError}`) || {};
@@ -188,12 +243,12 @@ const Dashboard = (() => {
     const elements = document.querySelectorAll("[data-results]");
     if (!elements.length) return;
     try {
-      const results = await (await fetch("/results", {cache: "no-store"})).json();
+      const results = await request("/results");
       for (const element of elements) {
         const type = element.dataset.results;
         const result = results[type];
         const summary = summaries[type] || ((r) => JSON.stringify(r).slice(0, 80));
-        element.textContent = result ? summary(result) : "-";
+        element.textContent = switchedOff(type) ? "switched off" : result ? summary(result) : "-";
       }
     } catch (error) { /* the next poll retries */ }
   }

@@ -11,8 +11,11 @@ import requests
 from playwright.sync_api import Page, sync_playwright
 
 from conftest import DATA
+from model import ModelSlot
 from networks import create_slot
+from networks.classification import ClassificationModel
 from sources import InputSpec, open_source
+from test_networks import Constant
 from test_stream import wait_for
 
 CHROMIUM = "/usr/bin/chromium"
@@ -190,3 +193,84 @@ def test_video_comes_back_when_the_server_restarts(start_server, open_page):
     wait_for(lambda: second.pipeline.broadcaster.stats()["viewers"] >= 1)
     shown = video_pixels(page)
     wait_for(lambda: np.abs(video_pixels(page).astype(int) - shown).mean() > 1)
+
+
+def slowly_switched_server(start_server, load_seconds: float = 3.0):
+    """The app with a classification network whose switch takes `load_seconds` to load."""
+
+    def slow_load(name: str) -> ClassificationModel:
+        time.sleep(load_seconds)
+        return ClassificationModel(name, Constant())
+
+    slot = ModelSlot(ClassificationModel("first", Constant()), slow_load, ("first", "second"))
+    return start_server(networks=[slot])
+
+
+def test_a_network_chosen_stays_chosen_while_it_loads(start_server, open_page):
+    server = slowly_switched_server(start_server)
+    page = open_page(server)
+    select = page.locator("#ctl-classification-network")
+    page.wait_for_function("document.getElementById('ctl-classification-network').value"
+                           " === 'first'")
+    select.select_option("second")
+    shown = []
+    for _ in range(300):  # until the swap, 3 s later (30 s at most)
+        if server_value(server, "/classification/network") == "second":
+            break
+        shown.append(select.input_value())
+        page.wait_for_timeout(100)
+    assert server_value(server, "/classification/network") == "second"
+    assert len(shown) >= 3 and set(shown) == {"second"}, shown
+
+
+def test_a_switched_off_network_says_so_on_its_card(start_server, open_page):
+    server = slowly_switched_server(start_server)
+    page = open_page(server)
+    page.wait_for_function("document.querySelector('[data-results=classification]')"
+                           ".textContent.includes('a 90%')")
+    page.locator("#ctl-classification-enabled").uncheck()
+    page.wait_for_function("document.querySelector('[data-results=classification]')"
+                           ".textContent === 'switched off'")
+    assert page.locator("[data-stat='networks.classification.ms']").text_content() == "-"
+
+
+def test_a_value_off_the_sliders_steps_is_shown_as_it_is(server, open_page):
+    page = open_page(server)
+    page.wait_for_function("document.getElementById('ctl-stream-max_fps-value')"
+                           ".textContent === '0'")
+    requests.put(server.url + "/stream/max_fps", data="12.5", timeout=5).raise_for_status()
+    page.wait_for_function("document.getElementById('ctl-stream-max_fps-value')"
+                           ".textContent === '12.5'")
+
+
+def test_with_the_server_gone_one_message_says_so_and_no_page_error(server, open_page):
+    page = open_page(server)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    slider = page.locator("#ctl-stream-jpeg_quality")
+    page.wait_for_function("document.getElementById('ctl-stream-jpeg_quality-value')"
+                           ".textContent === '80'")
+    server.stop()
+    slider.focus()
+    for _ in range(6):
+        page.keyboard.press("ArrowLeft")
+        page.wait_for_timeout(200)
+    page.wait_for_function("document.querySelector('#messages .toast') !== null")
+    toasts = page.locator("#messages .toast")
+    assert toasts.count() == 1
+    assert "/stream/jpeg_quality: the server is unreachable" in toasts.text_content()
+    page.wait_for_timeout(500)
+    assert errors == []
+
+
+def test_a_server_restarted_with_other_settings_asks_for_a_reload(start_server, open_page):
+    first = slowly_switched_server(start_server)
+    page = open_page(first)
+    page.wait_for_function("document.getElementById('ctl-classification-confidence_threshold"
+                           "-value').textContent === '0.05'")
+    first.stop()
+    start_server(port=first.port)  # no classification network now
+    page.wait_for_function("[...document.querySelectorAll('#messages .toast')]"
+                           ".some((t) => t.textContent.includes('reload the page'))")
+    badge = page.locator("#ctl-classification-confidence_threshold-value")
+    assert badge.text_content() == "0.05"  # the last value known, not NaN
