@@ -137,11 +137,13 @@ class UnpluggedCamera(PatternSource):
 
 def test_lost_source_is_reported_offline_keeps_serving_and_reconnects(start_server, caplog):
     attempts: list[int] = []
+    plugged_in = threading.Event()
 
-    def replug() -> UnpluggedCamera:  # the camera is back at the third attempt
-        attempts.append(1)
+    def replug() -> UnpluggedCamera:  # the camera is back at the third attempt, once the
+        attempts.append(1)            # test has seen the outage
         if len(attempts) < 3:
             raise SourceError("test camera: no such device")
+        plugged_in.wait(20)
         return UnpluggedCamera(frames=10_000)
 
     caplog.set_level(logging.INFO, logger="stream")
@@ -151,6 +153,7 @@ def test_lost_source_is_reported_offline_keeps_serving_and_reconnects(start_serv
     assert "unplugged" in outage["source"]["error"] or "no such device" in outage["source"]["error"]
     with MjpegViewer(server.host, server.port) as viewer:  # still serving the last frame
         assert viewer.next_part().frame_index <= 15
+    plugged_in.set()
     recovered = wait_for(lambda: (s := server.get("/stats").json())["source"]["state"]
                          == "online" and s["source"]["reconnects"] == 1 and s)
     assert recovered["source"]["error"] is None

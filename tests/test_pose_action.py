@@ -321,9 +321,14 @@ def test_hand_keypoints_cannot_drive_it_so_it_finds_the_body_itself():
 def test_without_a_pose_result_it_runs_its_own_body_pose(catalogue):
     model = load_model(catalogue.find("action", "pose-actions"))
     assert isinstance(model, ActionModel) and isinstance(model.body_pose, BodyPose)
+    found = []
+    estimate = model.body_pose.estimate
+    model.body_pose.estimate = lambda image: found.append(estimate(image)) or found[-1]
     result = model.process(picture("astronaut.jpg"), None)
+    assert len(found) == 1 and len(found[0]) == 1, "its own BodyPose ran, and found her"
     assert set(result) == {"label", "confidence", "scores"}
     assert model.process(picture("chelsea.jpg"), None)["label"] is None
+    assert len(found) == 2
 
 
 def test_action_draws_its_label_bottom_left():
