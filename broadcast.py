@@ -34,6 +34,7 @@ STALL_LIMIT_S = 30.0  # a viewer whose socket takes nothing for this long is dro
 DRAIN_BUDGET_S = 0.05  # a new frame waits until the socket's backlog drains within this
 RATE_WINDOW_S = 0.1  # the drain rate is measured over windows of at least this
 RECHECK_S = 0.02  # how often viewers held back by a full socket are looked at again
+TCP_CLOSE = 7  # include/net/tcp_states.h
 WOULD_BLOCK = (BlockingIOError, InterruptedError, ssl.SSLWantWriteError, ssl.SSLWantReadError)
 
 
@@ -62,6 +63,7 @@ class Viewer:
     last_progress: float = field(default_factory=time.monotonic)  # last send or acknowledgement
     acknowledged: int = 0  # bytes the peer had acknowledged at the last stall check
     leaving: bool = False  # its HTTP thread wants it back
+    done_sending: bool = False  # it shut its sending side (legal after an HTTP/1.0 request)
     gone: threading.Event = field(default_factory=threading.Event)
 
 
@@ -176,7 +178,7 @@ class Broadcaster:
             arrivals, self._arrivals = self._arrivals, []
             self._viewers.update(arrivals)
         for viewer in arrivals:
-            self._selector.register(viewer.sock, selectors.EVENT_READ, viewer)
+            self._watch(viewer)
 
     def _offer_latest(self) -> None:
         """Start sending the newest frame to each viewer that is free for it."""
@@ -184,6 +186,9 @@ class Broadcaster:
         if frame is None:
             return
         for viewer in list(self._viewers):
+            if viewer.done_sending and connection_closed(viewer.sock):
+                self._drop(viewer)  # it had shut its side, then went: the peer reset
+                continue
             if viewer.pending is not None or viewer.sent_seq >= frame.seq:
                 continue
             if not self._link_ready(viewer, len(frame.part)):
@@ -224,20 +229,35 @@ class Broadcaster:
             viewer.last_progress = time.monotonic()
             viewer.sent_bytes += sent
         viewer.pending = viewer.pending[sent:] if sent < len(viewer.pending) else None
-        wanted = selectors.EVENT_READ | (selectors.EVENT_WRITE if viewer.pending else 0)
-        if self._selector.get_key(viewer.sock).events != wanted:
+        self._watch(viewer)
+
+    def _watch(self, viewer: Viewer) -> None:
+        """Select the viewer's socket for what matters now: reading (to see it hang up) until
+        it has shut its sending side, writing while a part is under way."""
+        wanted = (0 if viewer.done_sending else selectors.EVENT_READ) | (
+            selectors.EVENT_WRITE if viewer.pending else 0)
+        key = self._selector.get_map().get(viewer.sock)
+        if key is None and wanted:
+            self._selector.register(viewer.sock, wanted, viewer)
+        elif key is not None and not wanted:
+            self._selector.unregister(viewer.sock)
+        elif key is not None and key.events != wanted:
             self._selector.modify(viewer.sock, wanted, viewer)
 
     def _check_hangup(self, viewer: Viewer) -> None:
-        """A viewer's socket is readable: it hung up, or sent bytes we have no use for."""
+        """A viewer's socket is readable: bytes we have no use for, an error (it is gone), or
+        the end of what it sends. That end may be a half-close, so it keeps getting frames:
+        if it has gone, the next sends fail."""
         try:
             if viewer.sock.recv(4096):
                 return
         except WOULD_BLOCK:
             return
         except OSError:
-            pass
-        self._drop(viewer)
+            self._drop(viewer)
+            return
+        viewer.done_sending = True
+        self._watch(viewer)
 
     def _drop_leaving_and_stalled(self) -> None:
         """Drop the viewers whose HTTP thread wants them back; once a second, also those
@@ -262,8 +282,18 @@ class Broadcaster:
     def _drop(self, viewer: Viewer) -> None:
         if viewer in self._viewers:
             self._viewers.discard(viewer)
-            self._selector.unregister(viewer.sock)
+            if viewer.sock in self._selector.get_map():
+                self._selector.unregister(viewer.sock)
         viewer.gone.set()
+
+
+def connection_closed(sock: socket.socket) -> bool:
+    """Whether the TCP connection has closed (Linux TCP_INFO's state is TCP_CLOSE), as it does
+    when a peer that had shut its sending side goes and resets the connection."""
+    try:
+        return sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 1)[0] == TCP_CLOSE
+    except OSError:
+        return True
 
 
 def unsent_bytes(sock: socket.socket) -> int:

@@ -1,6 +1,7 @@
 """The streaming core over real HTTP: MJPEG parts, many viewers, stalled viewers, snapshot, stats."""
 from __future__ import annotations
 
+import socket
 import threading
 import time
 
@@ -114,6 +115,16 @@ def test_a_viewer_reading_slowly_stays_and_one_reading_nothing_is_dropped(server
         reader.join()
         trickle.close()
         stalled.close()
+
+
+def test_a_viewer_that_half_closes_after_its_request_is_served(server):
+    """HTTP/1.0 lets a client shut its sending side once the request is sent (nc -N does)."""
+    viewer = MjpegViewer(server.host, server.port)
+    viewer.sock.shutdown(socket.SHUT_WR)
+    with viewer:
+        parts = viewer.parts(5)
+    assert [decode(part.body).shape for part in parts] == [(240, 320, 3)] * 5
+    wait_for(lambda: server.get("/stats").json()["viewers"] == 0)
 
 
 def test_snapshot_is_the_current_annotated_frame(server):
