@@ -171,9 +171,10 @@ class Catalogue:
         options = options or CustomOptions()
         if not spec or not spec.lower().endswith((".onnx", ".tflite")):
             if options != CustomOptions():
-                flags = ", ".join(f"--{network_type}-{o}" for o in ("labels", "input-size"))
-                raise ModelError(f"{flags} and --detection-format are for your own .onnx or "
-                                 ".tflite file, not a catalogue network")
+                flags = [f"--{network_type}-labels", f"--{network_type}-input-size"]
+                flags += ["--detection-format"] if network_type == "detection" else []
+                raise ModelError(f"{', '.join(flags)} are for your own .onnx or .tflite file, "
+                                 "not a catalogue network")
             return self.find(network_type, spec) if spec else self.default(network_type)
         return custom_entry(network_type, Path(spec), options)
 

@@ -104,7 +104,6 @@ class SsdDetector:
         return _frame_detections(decoded, labels, image, (1.0, 1.0), confidence_threshold,
                                  nms_threshold)
 
-
     def _boxes_and_scores(self, outputs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """The outputs named 'boxes' and 'scores'; failing names, the one output whose last
         dimension is 4 holds the boxes."""

@@ -45,6 +45,7 @@ def create_slot(catalogue: Catalogue, network_type: str, spec: str | None,
     choices = tuple(e.name for e in catalogue.runnable(network_type))
     if entry.name not in choices:
         choices += (entry.name,)
+
     def load(name: str) -> Model:
         """The named network; the first entry may be a user's file, not in the catalogue."""
         return load_model(entry if name == entry.name else catalogue.find(network_type, name))

@@ -8,7 +8,7 @@ const Dashboard = (() => {
   const MIN_PUT_INTERVAL_MS = 150;
   const MESSAGE_MS = 6000;
   const controls = new Map(); // path -> {show(value), busy()}
-  const networkLoading = {}; // type -> {name, since}: a network asked for and not yet in force
+  const networkLoading = {}; // type -> since when (performance.now()) a network is loading
 
   // One toast per key (a setting's path): a new message replaces the last, so they never pile up.
   function showMessage(text, key = text, kind = "danger") {
@@ -119,7 +119,7 @@ const Dashboard = (() => {
     const type = path.endsWith("/network") ? path.split("/")[1] : null;
     const loading = () => type !== null && networkLoading[type] !== undefined;
     bind(id, path, (el, value) => { if (!loading()) el.value = value; }, (el) => {
-      if (type !== null) networkLoading[type] = {name: el.value, since: performance.now()};
+      if (type !== null) networkLoading[type] = performance.now();
       return el.value;
     }, ["change"], loading);
   }
@@ -176,8 +176,8 @@ const Dashboard = (() => {
   function followLoading(stats, requested) {
     for (const [type, network] of Object.entries(stats.networks)) {
       if (network.loading) {
-        networkLoading[type] = {name: network.loading, since: requested};
-      } else if (networkLoading[type] && networkLoading[type].since < requested) {
+        networkLoading[type] = requested;
+      } else if (networkLoading[type] < requested) {
         delete networkLoading[type];
       }
     }
