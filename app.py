@@ -8,7 +8,7 @@ import signal
 import ssl
 import sys
 import threading
-from typing import Sequence
+from typing import Any, Sequence
 
 from flask import Flask, Response, abort, jsonify, render_template, request
 from flask_bootstrap import Bootstrap5
@@ -20,8 +20,8 @@ from mjpeg import CONTENT_TYPE
 from model import NETWORK_TYPES, ModelSlot
 from networks import create_slot
 from sources import FLIP_METHODS, InputSpec, SourceError, open_source
-from stream import Pipeline
-from utils import MAX_BODY_BYTES, InvalidValue
+from stream import DEFAULT_NETWORK_MODE, NETWORK_MODES, Pipeline
+from utils import MAX_BODY_BYTES, InvalidValue, ReadOnly
 
 log = logging.getLogger("dashboard")
 CUSTOM_MODEL_TYPES = ("classification", "detection")
@@ -67,7 +67,7 @@ def create_app(pipeline: Pipeline, title: str = "DNN Dashboard") -> Flask:
 
     @app.get("/results")
     def all_results() -> Response:
-        return jsonify(pipeline.results())
+        return results_response(pipeline, pipeline.results())
 
     @app.get("/<network_type>/results")
     def network_results(network_type: str) -> Response:
@@ -75,7 +75,7 @@ def create_app(pipeline: Pipeline, title: str = "DNN Dashboard") -> Flask:
         if network_type not in results:
             abort(404, f"no {network_type} network is loaded; loaded: "
                        f"{', '.join(results) or 'none'}")
-        return jsonify(results[network_type])
+        return results_response(pipeline, results[network_type])
 
     @app.get("/api/properties")
     def properties() -> Response:
@@ -91,10 +91,10 @@ def create_app(pipeline: Pipeline, title: str = "DNN Dashboard") -> Flask:
             abort(404, f"no setting {path}; GET /api/properties lists them")
         if request.method == "GET":
             return jsonify(prop.getter())
-        if not prop.writable:
-            raise MethodNotAllowed(["GET", "HEAD"], f"{path} is read-only")
         try:
             return jsonify(settings.put(path, read_body(MAX_BODY_BYTES)))
+        except ReadOnly as error:
+            raise MethodNotAllowed(["GET", "HEAD"], str(error)) from None
         except InvalidValue as error:
             abort(400, str(error))
 
@@ -111,6 +111,16 @@ def create_app(pipeline: Pipeline, title: str = "DNN Dashboard") -> Flask:
         return jsonify({"error": f"internal error: {type(error).__name__}"}), 500
 
     return app
+
+
+def results_response(pipeline: Pipeline, results: Any) -> Response:
+    """Results as JSON, with the index of the frame shown in X-Frame-Index: a result's `frame`
+    against it says how old the result is."""
+    response = jsonify(results)
+    shown = pipeline.shown_frame()
+    if shown is not None:
+        response.headers["X-Frame-Index"] = str(shown)
+    return response
 
 
 def served_to_get(app: Flask, path: str) -> bool:
@@ -198,6 +208,10 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_argument("--ssl-key", metavar="PEM", help="private key; HTTPS with --ssl-cert")
     server.add_argument("--jpeg-quality", type=int, default=80, choices=range(1, 101),
                         metavar="1-100", help="JPEG quality of the stream (default 80)")
+    server.add_argument("--network-mode", choices=NETWORK_MODES, default=DEFAULT_NETWORK_MODE,
+                        help="async (default): the video keeps the input's rate and each "
+                             "network runs at its own; sync: every frame waits for every "
+                             "network (also live: /stream/network_mode)")
     server.add_argument("--verbose", action="store_true", help="log every request")
     networks = parser.add_argument_group(
         "networks", "each flag alone loads the type's default network; NAME is a catalogue name "
@@ -287,7 +301,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: input {error}", file=sys.stderr)
         return 2
     pipeline = Pipeline(source, lambda: open_source(spec), jpeg_quality=args.jpeg_quality,
-                        networks=networks)
+                        networks=networks, network_mode=args.network_mode)
     try:
         server = make_http_server(create_app(pipeline, args.title), args.host, args.port,
                                   ssl_context)

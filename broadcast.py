@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from utils import Average
+from meters import Average
 
 log = logging.getLogger(__name__)
 

@@ -4,22 +4,30 @@ Each network type (networks/<type>.py) subclasses Model with a settings dataclas
 are its live settings (jetson-inference's names and ranges), declared with `setting()`. The
 backend that runs the network (backends/) is handed in ready-loaded.
 
-A ModelSlot holds the Model of one type for the pipeline: its settings (which outlive a switch
-of network), its REST properties, timing and failures, its latest result, and the background
-loading behind `PUT /<type>/network`.
+A Model takes a Frame and returns its type's typed Result (results.py); a network that needs
+another's result of the same frame (action needs pose) says so in `needs`, and the pipeline
+passes that result in.
+
+A ModelSlot holds the Model of one type for the pipeline: its live settings (which outlive a
+switch of network), its REST properties, timing, rate and failures, its latest result, and the
+background loading behind `PUT /<type>/network`.
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import logging
 import threading
 import time
-from typing import Any, Callable, ClassVar
+from types import MappingProxyType
+from typing import Any, Callable, ClassVar, Generic, Mapping, TypeVar
 
 import numpy as np
 
-from results import FrameResult
-from utils import Average, PropertyRegistry, attribute_property, rest_property
+from frame import Frame
+from meters import Average, RateMeter
+from results import Result
+from utils import PropertyRegistry, attribute_property, rest_property
 
 log = logging.getLogger(__name__)
 
@@ -36,63 +44,78 @@ def setting(default: Any, minimum: float | None = None, maximum: float | None = 
         "minimum": minimum, "maximum": maximum, "step": step, "help": help, "choices": choices})
 
 
-class Model:
-    """One loaded network of one type. Subclasses set `type`, `Settings`, and implement
-    process() (plain-data result) and draw() (overlay, in place).
+R = TypeVar("R", bound=Result)
+Inputs = Mapping[str, Result]  # network type -> its result of the same frame
+NO_INPUTS: Inputs = MappingProxyType({})
 
-    A model whose `uses` names another type gets that network's result of the same frame
-    (its `data`, or None if that network is not loaded or not enabled) as process()'s second
-    argument; the pipeline runs it after the others.
+
+class Model(Generic[R]):
+    """One loaded network of one type. Subclasses set `type`, `Settings` (and `needs`), and
+    implement process() (the frame's typed result) and draw() (its overlay, in place).
+
+    `settings` is the copy of the live settings that process() and draw() read; the ModelSlot
+    hands the model a fresh copy at each frame boundary, so no request changes it mid-frame.
     """
 
     type: ClassVar[str]
     Settings: ClassVar[type]
-    uses: ClassVar[str | None] = None
+    needs: ClassVar[tuple[str, ...]] = ()  # types whose result of the frame process() is given
 
-    def __init__(self, name: str, settings: Any | None = None) -> None:
+    def __init__(self, name: str) -> None:
         self.name = name
-        self.settings = settings if settings is not None else self.Settings()
+        self.settings: Any = self.Settings()
 
-    def process(self, image: np.ndarray) -> dict[str, Any]:
+    def process(self, frame: Frame, inputs: Inputs = NO_INPUTS) -> R:
+        """This network's result for `frame`; `inputs` has the results of the types in `needs`
+        that ran on the same frame."""
         raise NotImplementedError
 
-    def draw(self, image: np.ndarray, result: dict[str, Any]) -> None:
+    def draw(self, image: np.ndarray, result: R) -> None:
         raise NotImplementedError
 
-    def take_over(self, previous: Model) -> None:
-        """Carry over what must outlive a switch of network from the model this one replaces:
-        its settings (and, in subclasses, state such as track ids)."""
-        self.settings = previous.settings
+    def take_over(self, previous: Model[Any]) -> None:
+        """Carry over state that must outlive a switch of network (track ids, say) from the
+        model this one replaces."""
 
 
 class ModelSlot:
-    """The pipeline's place for one network type; see the module docstring."""
+    """The pipeline's place for one network type; see the module docstring.
 
-    def __init__(self, model: Model, load: Callable[[str], Model],
+    Request threads change `settings` and `enabled` under the registry's lock and never wait
+    for a frame. The pipeline calls run() with one frame at a time; run() copies the settings
+    at its start, so each frame is processed with one consistent set. A network switch loads in
+    a background thread and is swapped in between two frames of this network.
+    """
+
+    def __init__(self, model: Model[Any], load: Callable[[str], Model[Any]],
                  choices: tuple[str, ...]) -> None:
         self.type = model.type
+        self.needs = model.needs
         self.model = model
         self.enabled = True
-        self.settings = model.settings
-        self.result: FrameResult | None = None
+        self.settings = model.settings  # the live settings, which PUTs change
+        self.result: Result | None = None
         self.ms = Average(weight=0.2)
-        self.failures = 0
-        self._draw_failed = False
+        self.rate = RateMeter()  # results per second
+        self.failures = 0  # in a row
         self.error: str | None = None
         self.loading: str | None = None
+        self._draw_failed = False
+        self._traceback_logged = False
         self._wanted = model.name  # the network last asked for; an older load is not swapped in
         self._load = load
         self._choices = choices
-        self._frame_lock = threading.Lock()  # the pipeline's, once declare_properties() runs
+        self._settings_lock = threading.Lock()  # the registry's, once declare_properties() runs
+        self._run_lock = threading.Lock()  # held while a frame goes through the model
+        self._swap_lock = threading.Lock()  # guards _wanted and loading
 
     @property
     def network(self) -> str:
         return self.model.name
 
     def declare_properties(self, registry: PropertyRegistry) -> None:
-        """Its settings as properties of `registry`; swaps then share the registry's lock,
-        which the pipeline holds while it processes a frame."""
-        self._frame_lock = registry.lock
+        """Its settings as properties of `registry`, whose lock guards them."""
+        self._settings_lock = registry.lock
         group = f"/{self.type}"
         rest_property(registry, f"{group}/enabled", lambda: self.enabled, self._set_enabled,
                       bool, help=f"run the {self.type} network")
@@ -111,13 +134,14 @@ class ModelSlot:
     def _switch(self, name: str) -> None:
         """Load network `name` in a background thread, then swap it in between frames. The
         last request wins: asking for the network in force cancels a load under way."""
-        self._wanted = name
-        if name == self.network:
-            self.loading = None
-            return
-        if name == self.loading:
-            return
-        self.loading = name
+        with self._swap_lock:
+            self._wanted = name
+            if name == self.network:
+                self.loading = None
+                return
+            if name == self.loading:
+                return
+            self.loading = name
         threading.Thread(target=self._load_and_swap, args=(name,), name=f"load-{self.type}",
                          daemon=True).start()
 
@@ -127,65 +151,70 @@ class ModelSlot:
         except Exception as error:
             log.error("%s: loading %s failed: %s", self.type, name, error)
             self.error = f"loading {name} failed: {error}"
-        else:
-            with self._frame_lock:  # between two frames, and not during a PUT
-                if self._wanted != name:
-                    log.info("%s: %s loaded but no longer wanted", self.type, name)
-                    return
-                model.take_over(self.model)
-                self.model, self.failures, self._draw_failed, self.error = model, 0, False, None
-            log.info("%s: now running %s", self.type, name)
-        finally:
+            model = None
+        with self._run_lock, self._swap_lock:  # between two frames of this network
             if self.loading == name:
                 self.loading = None
+            if model is None:
+                return
+            if self._wanted != name:
+                log.info("%s: %s loaded but no longer wanted", self.type, name)
+                return
+            model.take_over(self.model)
+            self.model, self.failures, self._draw_failed, self.error = model, 0, False, None
+            self._traceback_logged = False
+        log.info("%s: now running %s", self.type, name)
 
-    @property
-    def uses(self) -> str | None:
-        return self.model.uses
+    def run(self, frame: Frame, inputs: Inputs = NO_INPUTS) -> Result | None:
+        """This network's result for the frame, or None if it is switched off or failed. A
+        network that throws is reported, and after FAILURES_BEFORE_DISABLE failures in a row
+        switched off; the stream goes on."""
+        with self._run_lock:
+            with self._settings_lock:
+                if not self.enabled:
+                    return None
+                settings = copy.copy(self.settings)
+            model = self.model
+            model.settings = settings
+            started = time.perf_counter()
+            try:
+                result = model.process(frame, inputs)
+            except Exception as error:
+                self._fail(error)
+                return None
+            self.ms.add((time.perf_counter() - started) * 1000)
+            self.rate.tick()
+            if not self._draw_failed:  # a frame whose drawing failed is no success
+                self.failures = 0
+            self.result = result
+            return result
 
-    def run(self, image: np.ndarray, frame: int, timestamp: float,
-            used: FrameResult | None = None) -> FrameResult | None:
-        """Process one frame (`used`: the result of the type this model uses, if any); a
-        network that throws is reported, and after FAILURES_BEFORE_DISABLE failures in a
-        row switched off. The stream goes on."""
-        if not self.enabled:
-            return None
-        model = self.model
-        started = time.perf_counter()
+    def draw(self, image: np.ndarray, result: Result) -> None:
         try:
-            if model.uses is None:
-                data = model.process(image)
-            else:
-                data = model.process(image, used.data if used else None)
-        except Exception as error:
-            self._fail(f"{type(error).__name__}: {error}")
-            return None
-        self.ms.add((time.perf_counter() - started) * 1000)
-        if not self._draw_failed:  # a frame whose drawing failed is no success
-            self.failures = 0
-        self.result = FrameResult(frame, timestamp, data)
-        return self.result
-
-    def _fail(self, message: str) -> None:
-        self.failures += 1
-        self.error = message
-        log.warning("%s network %s failed (%d in a row): %s", self.type, self.network,
-                    self.failures, message)
-        if self.failures >= FAILURES_BEFORE_DISABLE:
-            self.enabled = False
-            self.error = f"switched off after {self.failures} failures in a row: {message}"
-            log.error("%s network %s %s", self.type, self.network, self.error)
-
-    def draw(self, image: np.ndarray, result: FrameResult) -> None:
-        try:
-            self.model.draw(image, result.data)
+            self.model.draw(image, result)
         except Exception as error:
             self._draw_failed = True
-            self._fail(f"drawing: {type(error).__name__}: {error}")
+            self._fail(error, "drawing: ")
         else:
             self._draw_failed = False
 
+    def _fail(self, error: Exception, during: str = "") -> None:
+        """Count a failure; the first of a model logs its traceback, the next ones a line."""
+        self.failures += 1
+        self.error = f"{during}{type(error).__name__}: {error}"
+        if not self._traceback_logged:
+            self._traceback_logged = True
+            log.error("%s network %s failed: %s", self.type, self.network, self.error,
+                      exc_info=error)
+        else:
+            log.warning("%s network %s failed again (%d in a row): %s", self.type,
+                        self.network, self.failures, self.error)
+        if self.failures >= FAILURES_BEFORE_DISABLE:
+            self.enabled = False
+            self.error = f"switched off after {self.failures} failures in a row: {self.error}"
+            log.error("%s network %s %s", self.type, self.network, self.error)
+
     def stats(self) -> dict[str, Any]:
-        return {"network": self.network, "enabled": self.enabled,
-                "ms": self.ms.rounded(),
-                "failures": self.failures, "error": self.error, "loading": self.loading}
+        return {"network": self.network, "enabled": self.enabled, "ms": self.ms.rounded(),
+                "fps": round(self.rate.rate(), 2), "failures": self.failures,
+                "error": self.error, "loading": self.loading}

@@ -1,8 +1,17 @@
-"""The streaming pipeline: capture -> (networks) -> overlay -> encode once -> publish.
+"""The streaming pipeline: capture -> networks -> overlay -> encode once -> publish.
 
-Two threads. The capture thread keeps only the newest frame in a slot and reconnects a lost
-input with capped backoff. The processing thread takes the newest frame, encodes ONE JPEG and
-publishes it to the Broadcaster, which every viewer reads from.
+The capture thread keeps only the newest frame in a slot and reconnects a lost input with
+capped backoff. The processing thread takes the newest frame, draws the networks' results on
+it, encodes ONE JPEG and publishes it to the Broadcaster, which every viewer reads from.
+
+How the networks keep pace (`/stream/network_mode`):
+- sync: the processing thread runs the enabled networks on each frame it publishes, so every
+  frame carries the results of that very frame; the output rate is the networks' rate.
+- async: each group of networks (a network with those that need its result) runs in its own
+  worker thread on the newest frame it can take; the processing thread publishes every
+  captured frame with each network's latest result drawn. /stats says how old each is.
+
+Settings are read at frame boundaries and a PUT never waits for a frame (model.ModelSlot).
 """
 from __future__ import annotations
 
@@ -10,33 +19,30 @@ import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable, Iterable
 
 import cv2
 import numpy as np
 
 from broadcast import Broadcaster, EncodedFrame
 from draw import draw_label
+from frame import Frame
+from meters import Average, RateMeter
 from mjpeg import encode_part
 from model import NETWORK_TYPES, ModelSlot
-from results import FrameResult
+from results import Result
 from sources import Source
-from utils import Average, PropertyRegistry, RateMeter, attribute_property, rest_property
+from utils import PropertyRegistry, attribute_property, rest_property
 
 log = logging.getLogger(__name__)
 
 ONLINE, RECONNECTING, OFFLINE = "online", "reconnecting", "offline"
+SYNC, ASYNC = "sync", "async"
+NETWORK_MODES = (SYNC, ASYNC)
+DEFAULT_NETWORK_MODE = ASYNC  # README, "Networks at their own pace": the measurements
 OFFLINE_REPUBLISH_S = 1.0
 STABLE_ONLINE_S = 5.0  # an input online this long again starts its backoff from the start
 THROTTLE_SLICE_S = 0.1
-
-
-@dataclass(frozen=True)
-class CapturedFrame:
-    image: np.ndarray
-    index: int
-    timestamp: float  # capture time, Unix seconds
 
 
 class LatestFrame:
@@ -44,14 +50,14 @@ class LatestFrame:
 
     def __init__(self) -> None:
         self._condition = threading.Condition()
-        self._frame: CapturedFrame | None = None
+        self._frame: Frame | None = None
 
-    def put(self, frame: CapturedFrame) -> None:
+    def put(self, frame: Frame) -> None:
         with self._condition:
             self._frame = frame
             self._condition.notify_all()
 
-    def wait_newer(self, index: int, timeout: float) -> CapturedFrame | None:
+    def wait_newer(self, index: int, timeout: float) -> Frame | None:
         with self._condition:
             self._condition.wait_for(
                 lambda: self._frame is not None and self._frame.index > index, timeout)
@@ -120,7 +126,7 @@ class CaptureThread(threading.Thread):
             if time.monotonic() - self._online_since >= STABLE_ONLINE_S:
                 self._backoff.reset()  # an input that drops after every frame keeps backing off
             self.resolution = (image.shape[1], image.shape[0])
-            self._slot.put(CapturedFrame(image, index, time.time()))
+            self._slot.put(Frame(image, index, time.time()))
             self.meter.tick()
             index += 1
         if self._source is not None:
@@ -172,24 +178,87 @@ def draw_offline_banner(image: np.ndarray, text: str) -> np.ndarray:
     return marked
 
 
+def network_groups(slots: Iterable[ModelSlot]) -> list[list[ModelSlot]]:
+    """The networks in groups that may run in parallel: a network that needs another's result
+    goes into that network's group, after it. `slots` come in NETWORK_TYPES order, which lists
+    a type after the types it needs."""
+    groups: list[list[ModelSlot]] = []
+    group_of: dict[str, list[ModelSlot]] = {}
+    for slot in slots:
+        needed = [group_of[t] for t in slot.needs if t in group_of]
+        group = needed[0] if needed else []
+        if not needed:
+            groups.append(group)
+        for other in needed[1:]:
+            if other is not group:
+                group.extend(other)
+                groups.remove(other)
+        group.append(slot)
+        for member in group:
+            group_of[member.type] = group
+    return groups
+
+
+def run_group(group: list[ModelSlot], frame: Frame) -> dict[str, Result]:
+    """Run a group's networks on one frame, in order, each given the results it needs."""
+    results: dict[str, Result] = {}
+    for slot in group:
+        result = slot.run(frame, {t: results[t] for t in slot.needs if t in results})
+        if result is not None:
+            results[slot.type] = result
+    return results
+
+
+class NetworkWorker(threading.Thread):
+    """async mode: runs one group of networks on the newest frame it can take, over and over,
+    while `active` is set."""
+
+    def __init__(self, group: list[ModelSlot], frames: LatestFrame, active: threading.Event,
+                 stopped: threading.Event) -> None:
+        super().__init__(name="network-" + "+".join(slot.type for slot in group), daemon=True)
+        self._group, self._frames = group, frames
+        self._active, self._stopped = active, stopped
+
+    def run(self) -> None:
+        processed = -1
+        while not self._stopped.is_set():
+            if not self._active.wait(OFFLINE_REPUBLISH_S):
+                continue
+            frame = self._frames.wait_newer(processed, timeout=OFFLINE_REPUBLISH_S)
+            if frame is None or not self._active.is_set():
+                continue
+            processed = frame.index
+            try:
+                run_group(self._group, frame)  # a network's own failure is handled in its slot
+            except Exception:
+                log.exception("%s: running frame %d failed", self.name, frame.index)
+
+
 class Pipeline:
-    """Owns the capture and processing threads and the Broadcaster the viewers read."""
+    """Owns the capture, processing and network threads and the Broadcaster the viewers read."""
 
     def __init__(self, source: Source, reopen: Callable[[], Source], *, jpeg_quality: int = 80,
-                 backoff: Backoff | None = None, networks: list[ModelSlot] | None = None) -> None:
+                 backoff: Backoff | None = None, networks: list[ModelSlot] | None = None,
+                 network_mode: str = DEFAULT_NETWORK_MODE) -> None:
         self.jpeg_quality = jpeg_quality
         self.max_fps = 0.0
         self.overlay_stats = False
+        self.parallel_networks = True  # sync mode: faster on 2 cores (bench/models.py)
         self.settings = PropertyRegistry()
         self.broadcaster = Broadcaster()
         self.networks = {slot.type: slot for slot in
                          sorted(networks or [], key=lambda slot: NETWORK_TYPES.index(slot.type))}
-        self.parallel_networks = True  # faster on 2 cores (bench/models.py)
-        self._workers = ThreadPoolExecutor(max(1, len(self.networks)), "network")
-        self._slot = LatestFrame()
-        self.capture = CaptureThread(source, reopen, self._slot, backoff)
+        self._groups = network_groups(self.networks.values())
+        self._pool = ThreadPoolExecutor(max(1, len(self._groups)), "network")
+        self._frames = LatestFrame()
+        self.capture = CaptureThread(source, reopen, self._frames, backoff)
         self._thread = threading.Thread(target=self._process_loop, name="process", daemon=True)
         self._stop_event = threading.Event()
+        self._async = threading.Event()
+        self.network_mode = SYNC
+        self._set_network_mode(network_mode)
+        self._workers = [NetworkWorker(group, self._frames, self._async, self._stop_event)
+                         for group in self._groups]
         self._started = time.monotonic()
         self._output = RateMeter()
         self._encode_ms = Average()
@@ -207,8 +276,13 @@ class Pipeline:
                            maximum=120, step=1, help="cap on the output frame rate; 0: no cap")
         attribute_property(settings, "/stream/overlay_stats", self, "overlay_stats", bool,
                            help="draw fps and latency into the video")
+        rest_property(settings, "/stream/network_mode", lambda: self.network_mode,
+                      self._set_network_mode, str, choices=NETWORK_MODES,
+                      help="sync: every frame waits for every network; async: the video keeps "
+                           "its rate and each network runs at its own, drawn with its latest "
+                           "result")
         attribute_property(settings, "/stream/parallel_networks", self, "parallel_networks",
-                           bool, help="run the networks of a frame in parallel threads")
+                           bool, help="sync mode: run the networks of a frame in parallel")
         capture = self.capture
         rest_property(settings, "/input/resolution", type=str, help="width x height",
                       getter=lambda: "x".join(map(str, capture.resolution or ())) or None)
@@ -219,8 +293,19 @@ class Pipeline:
         for network in self.networks.values():
             network.declare_properties(settings)
 
+    def _set_network_mode(self, mode: str) -> None:
+        if mode not in NETWORK_MODES:
+            raise ValueError(f"network mode {mode!r} is not one of {', '.join(NETWORK_MODES)}")
+        self.network_mode = mode
+        if mode == ASYNC:
+            self._async.set()
+        else:
+            self._async.clear()
+
     def start(self) -> None:
         self.capture.start()
+        for worker in self._workers:
+            worker.start()
         self._thread.start()
 
     def stop(self, timeout: float = 1.5) -> None:
@@ -229,13 +314,13 @@ class Pipeline:
         self.broadcaster.close()
         self._thread.join(timeout)
         self.capture.join(timeout)
-        self._workers.shutdown(wait=False, cancel_futures=True)
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
     def _process_loop(self) -> None:
         processed = -1
-        last: CapturedFrame | None = None
+        last: Frame | None = None
         while not self._stop_event.is_set():
-            frame = self._slot.wait_newer(processed, timeout=OFFLINE_REPUBLISH_S)
+            frame = self._frames.wait_newer(processed, timeout=OFFLINE_REPUBLISH_S)
             try:
                 if frame is None:
                     if last is not None and self.capture.state != ONLINE:
@@ -244,54 +329,46 @@ class Pipeline:
                 if processed >= 0:
                     self._dropped += frame.index - processed - 1
                 processed, last = frame.index, frame
-                with self.settings.lock:  # settings change between frames, not during one
-                    self._publish(self._annotate(frame), frame, live=True)
+                self._publish(self._annotate(frame, self._results_for(frame)), frame, live=True)
             except Exception:  # never let one bad frame end the stream
                 log.exception("processing frame %d failed", processed)
             self._throttle()
 
-    def _publish_offline(self, last: CapturedFrame) -> None:
+    def _publish_offline(self, last: Frame) -> None:
         """The last frame again, with a banner saying the input is reconnecting or offline."""
         banner = f"INPUT {self.capture.state.upper()}"
-        with self.settings.lock:
-            self._publish(draw_offline_banner(last.image, banner), last, live=False)
+        self._publish(draw_offline_banner(last.image, banner), last, live=False)
 
-    def _annotate(self, frame: CapturedFrame) -> np.ndarray:
-        """Run the enabled networks on the frame; their overlays and the stats line, drawn in
-        NETWORK_TYPES order on a copy (the captured frame stays clean for re-use)."""
-        results = self._run_networks(frame)
-        if not results and not self.overlay_stats:
+    def _results_for(self, frame: Frame) -> dict[str, Result]:
+        """The results to draw on `frame`: in sync mode, the enabled networks run on it now;
+        in async mode, each enabled network's latest result (the workers make them)."""
+        if self.network_mode == ASYNC:
+            return {slot.type: slot.result for slot in self.networks.values()
+                    if slot.enabled and slot.result is not None}
+        if self.parallel_networks and len(self._groups) > 1:
+            futures = [self._pool.submit(run_group, group, frame) for group in self._groups]
+            found = [future.result() for future in futures]
+        else:
+            found = [run_group(group, frame) for group in self._groups]
+        return {network_type: result for results in found
+                for network_type, result in results.items()}
+
+    def _annotate(self, frame: Frame, results: dict[str, Result]) -> np.ndarray:
+        """The networks' overlays and the stats line, drawn in NETWORK_TYPES order on a copy
+        (the captured frame stays clean for re-use)."""
+        overlay_stats = self.overlay_stats
+        if not results and not overlay_stats:
             return frame.image
         annotated = frame.image.copy()
         for network in self.networks.values():  # drawn in NETWORK_TYPES order
             if network.type in results:
                 network.draw(annotated, results[network.type])
-        if not self.overlay_stats:
+        if not overlay_stats:
             return annotated
         text = (f"in {self.capture.meter.rate():.1f} fps  out {self._output.rate():.1f} fps  "
                 f"latency {self._latency_ms.value or 0:.0f} ms")
         draw_label(annotated, text, (8, annotated.shape[0] - 10))
         return annotated
-
-    def _run_networks(self, frame: CapturedFrame) -> dict[str, FrameResult]:
-        """The enabled networks' results for this frame; those that use another network's
-        result run after the others."""
-        independent = [n for n in self.networks.values() if n.uses is None]
-        dependent = [n for n in self.networks.values() if n.uses is not None]
-        if self.parallel_networks and len(independent) > 1:
-            futures = [self._workers.submit(n.run, frame.image, frame.index, frame.timestamp)
-                       for n in independent]
-            found = [future.result() for future in futures]
-        else:
-            found = [n.run(frame.image, frame.index, frame.timestamp) for n in independent]
-        results = {result_type: result for result_type, result in
-                   zip((n.type for n in independent), found) if result is not None}
-        for network in dependent:
-            result = network.run(frame.image, frame.index, frame.timestamp,
-                                 results.get(network.uses))
-            if result is not None:
-                results[network.type] = result
-        return results
 
     def _throttle(self) -> None:
         """Hold the loop so that the output rate stays under max_fps (0: no cap). The wait
@@ -303,7 +380,7 @@ class Pipeline:
                 return
             self._stop_event.wait(min(remaining, THROTTLE_SLICE_S))
 
-    def _publish(self, image: np.ndarray, frame: CapturedFrame, live: bool) -> None:
+    def _publish(self, image: np.ndarray, frame: Frame, live: bool) -> None:
         self._last_publish = time.monotonic()
         started = time.perf_counter()
         jpeg = encode_jpeg(image, self.jpeg_quality)
@@ -315,12 +392,17 @@ class Pipeline:
         if live:
             self._latency_ms.add((time.time() - frame.timestamp) * 1000)
 
-    def results(self) -> dict:
+    def shown_frame(self) -> int | None:
+        """The index of the frame published last (the one viewers see)."""
+        latest = self.broadcaster.latest
+        return latest.index if latest else None
+
+    def results(self) -> dict[str, Any]:
         """The latest result of every loaded network (None before its first)."""
         return {name: network.result.to_json() if network.result else None
                 for name, network in self.networks.items()}
 
-    def stats(self) -> dict:
+    def stats(self) -> dict[str, Any]:
         """The figures /stats serves."""
         capture = self.capture
         return {
@@ -330,7 +412,9 @@ class Pipeline:
             "latency_ms": self._latency_ms.rounded(),
             "frames_dropped": self._dropped,
             **self.broadcaster.stats(),
-            "networks": {name: network.stats() for name, network in self.networks.items()},
+            "network_mode": self.network_mode,
+            "networks": {name: self._network_stats(network)
+                         for name, network in self.networks.items()},
             "source": {
                 "description": capture.description,
                 "state": capture.state,
@@ -340,3 +424,13 @@ class Pipeline:
             },
             "uptime_s": round(time.monotonic() - self._started, 1),
         }
+
+    def _network_stats(self, network: ModelSlot) -> dict[str, Any]:
+        """A network's figures, with how old its latest result is against the frame shown."""
+        figures = network.stats()
+        shown, result = self.broadcaster.latest, network.result
+        figures["result_frame"] = result.frame if result else None
+        figures["result_age_frames"] = shown.index - result.frame if shown and result else None
+        figures["result_age_ms"] = (round((shown.timestamp - result.timestamp) * 1000, 1)
+                                    if shown and result else None)
+        return figures

@@ -10,16 +10,12 @@ Unlike the original, a PUT is validated: a wrong type, a value out of range, NaN
 malformed or missing JSON and an oversized body get 400 `{"error": "..."}` and change nothing.
 An int setting accepts an integral float (`3.0` sets 3) and refuses `3.5`; a bool setting
 takes only `true` or `false`.
-
-Also small helpers the pipeline and the fan-out share: RateMeter and Average.
 """
 from __future__ import annotations
 
 import json
 import math
 import threading
-import time
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
@@ -29,6 +25,10 @@ TYPE_NAMES = {bool: "bool", int: "int", float: "float", str: "str"}
 
 class InvalidValue(ValueError):
     """A PUT body that is not an acceptable value; the message says what is allowed."""
+
+
+class ReadOnly(LookupError):
+    """A PUT on a setting that can only be read."""
 
 
 @dataclass
@@ -133,8 +133,9 @@ def _refuse_constant(name: str) -> Any:
 
 @dataclass
 class PropertyRegistry:
-    """All live settings, by path. Setters run under `lock`, which the pipeline holds while it
-    processes a frame, so a change lands between two frames, never half-way through one."""
+    """All live settings, by path. Setters run under `lock`, which is held only to change or
+    to copy settings, never across a frame: a PUT does not wait for inference. The pipeline
+    copies each network's settings under it at a frame boundary (model.ModelSlot.run)."""
 
     lock: threading.Lock = field(default_factory=threading.Lock)
     _properties: dict[str, Property] = field(default_factory=dict)
@@ -144,10 +145,6 @@ class PropertyRegistry:
             raise ValueError(f"{prop.path} is declared twice")
         self._properties[prop.path] = prop
         return prop
-
-    def remove_group(self, group: str) -> None:
-        for path in [p for p, prop in self._properties.items() if prop.group == group]:
-            del self._properties[path]
 
     def get(self, path: str) -> Property | None:
         return self._properties.get(path)
@@ -162,8 +159,11 @@ class PropertyRegistry:
         return grouped
 
     def put(self, path: str, body: bytes) -> Any:
-        """Validate and apply a PUT body between frames; the value now in force."""
+        """Validate and record a PUT body; the value now in force. The pipeline picks it up
+        at its next frame boundary. ReadOnly if the setting has no setter."""
         prop = self._properties[path]
+        if prop.setter is None:
+            raise ReadOnly(f"{path} is read-only")
         value = prop.parse(body)
         with self.lock:
             prop.setter(value)
@@ -187,46 +187,3 @@ def attribute_property(registry: PropertyRegistry, path: str, owner: object, att
     """A writable rest_property backed by one attribute of `owner`."""
     return rest_property(registry, path, lambda: getattr(owner, attribute),
                          lambda value: setattr(owner, attribute, value), type, **options)
-
-
-class RateMeter:
-    """Events per second over a sliding window."""
-
-    def __init__(self, window_s: float = 2.0) -> None:
-        self._window = window_s
-        self._times: deque[float] = deque()
-        self._lock = threading.Lock()
-
-    def tick(self) -> None:
-        now = time.monotonic()
-        with self._lock:
-            self._times.append(now)
-            while self._times and now - self._times[0] > self._window:
-                self._times.popleft()
-
-    def rate(self) -> float:
-        now = time.monotonic()
-        with self._lock:
-            recent = [t for t in self._times if now - t <= self._window]
-        if len(recent) < 2:
-            return 0.0
-        intervals = len(recent) - 1
-        span = recent[-1] - recent[0]
-        # Over the span of the ticks, not up to now: a steady 1 fps reads 1.0, not 0.5-1.0.
-        # Once ticks are overdue (now - last > one interval), the rate falls as they stay away.
-        return intervals / max(span, now - recent[0] - span / intervals, 1e-6)
-
-
-class Average:
-    """An exponential moving average (of durations in ms, of rates...)."""
-
-    def __init__(self, weight: float = 0.1) -> None:
-        self._weight = weight
-        self.value: float | None = None
-
-    def add(self, sample: float) -> None:
-        self.value = sample if self.value is None else (
-            self.value + self._weight * (sample - self.value))
-
-    def rounded(self) -> float | None:
-        return None if self.value is None else round(self.value, 2)

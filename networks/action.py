@@ -31,23 +31,24 @@ Jetson network for that), and it has not been tuned on recorded video of people,
 on synthesised landmark sequences and still photographs. The leg rules need the legs in
 view: an upper-body view gives hands_up and waving only.
 
-Time comes from `clock` (time.monotonic by default; tests replace it), read once per
-processed frame, since process() is given only the frame and the pose result.
+Time is the frame's capture time, so the rules see the motion as it was captured, however
+late or irregularly the frames are processed.
 """
 from __future__ import annotations
 
 import math
 import statistics
-import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
 from draw import draw_label
-from model import Model, setting
+from frame import Frame
+from model import NO_INPUTS, Inputs, Model, setting
 from networks.pose import PoseEstimator
+from results import ActionResult, PoseResult
 
 ACTIONS = ("hands_up", "waving", "squatting", "walking", "falling", "standing")
 SIDES = ("left", "right")
@@ -314,44 +315,45 @@ class ActionSettings:
                                "last answer; the landmarks are still followed every frame")
 
 
-def body_landmarks(pose: dict[str, Any] | None) -> dict[str, tuple[float, float, float]] | None:
+def body_landmarks(pose: PoseResult | None) -> dict[str, tuple[float, float, float]] | None:
     """The first body in a pose network's result that has both shoulders, by landmark name;
     None if there is none (no result, nobody found, or hand keypoints)."""
-    for person in (pose or {}).get("poses", []):
-        found = {kp["name"]: (kp["x"], kp["y"], kp["confidence"]) for kp in person["keypoints"]}
+    for person in pose.poses if pose else ():
+        found = {kp.name: (kp.x, kp.y, kp.confidence) for kp in person.keypoints}
         if "left_shoulder" in found and "right_shoulder" in found:
             return found
     return None
 
 
-class ActionModel(Model):
+class ActionModel(Model[ActionResult]):
     """Rules over the body landmarks of the last frames; see the module docstring."""
 
     type = "action"
     Settings = ActionSettings
-    uses = "pose"
+    needs = ("pose",)
 
     def __init__(self, name: str, body_pose: PoseEstimator) -> None:
         super().__init__(name)
         self.body_pose = body_pose
-        self.clock: Callable[[], float] = time.monotonic
         self._history: deque[Sample] = deque(maxlen=HISTORY_MAX_SAMPLES)
         self._frames = 0
         self._scores = dict.fromkeys(ACTIONS, 0.0)
 
-    def process(self, image: np.ndarray, pose: dict[str, Any] | None = None) -> dict[str, Any]:
-        now = self.clock()
+    def process(self, frame: Frame, inputs: Inputs = NO_INPUTS) -> ActionResult:
+        now = frame.timestamp
         while self._history and self._history[0].time < now - HISTORY_S:
             self._history.popleft()
-        sample = make_sample(now, self._landmarks(image, pose))
+        pose = inputs.get("pose")
+        sample = make_sample(now, self._landmarks(
+            frame.image, pose if isinstance(pose, PoseResult) else None))
         if sample is not None:
             self._history.append(sample)
         if self._frames % (self.settings.skip_frames + 1) == 0:
             self._scores = classify(self._history) if sample else dict.fromkeys(ACTIONS, 0.0)
         self._frames += 1
-        return self._answer()
+        return self._answer(frame)
 
-    def _landmarks(self, image: np.ndarray, pose: dict[str, Any] | None) -> dict[str, np.ndarray]:
+    def _landmarks(self, image: np.ndarray, pose: PoseResult | None) -> dict[str, np.ndarray]:
         """The rules' landmarks seen in this frame, in pixels: from the pose network's body
         if it has one, else from this network's own BodyPose."""
         found = body_landmarks(pose)
@@ -361,22 +363,22 @@ class ActionModel(Model):
         return {name: np.array([x, y], np.float64) for name, (x, y, confidence) in found.items()
                 if name in USED_LANDMARKS and confidence >= LANDMARK_MIN_CONFIDENCE}
 
-    def _answer(self) -> dict[str, Any]:
-        label = max(self._scores, key=self._scores.get)
+    def _answer(self, frame: Frame) -> ActionResult:
+        label = max(self._scores, key=lambda action: self._scores[action])
         confidence = self._scores[label]
         if confidence <= 0 or confidence < self.settings.confidence_threshold:
-            return {"label": None, "confidence": 0.0, "scores": dict(self._scores)}
-        return {"label": label, "confidence": confidence, "scores": dict(self._scores)}
+            return ActionResult(frame.index, frame.timestamp, None, 0.0, dict(self._scores))
+        return ActionResult(frame.index, frame.timestamp, label, confidence, dict(self._scores))
 
-    def draw(self, image: np.ndarray, result: dict[str, Any]) -> None:
+    def draw(self, image: np.ndarray, result: ActionResult) -> None:
         """The action and its confidence, bottom left (above the stats line); "no action" in
         grey when none is sure enough, so that the network is seen to run."""
         height = image.shape[0]
         scale = max(0.5, height / 600)
-        if result["label"] is None:
+        if result.label is None:
             text, background = "no action", (90, 90, 90)
         else:
-            text = f"{result['label'].replace('_', ' ')} {result['confidence'] * 100:.0f}%"
+            text = f"{result.label.replace('_', ' ')} {result.confidence * 100:.0f}%"
             background = (40, 40, 160)
         draw_label(image, text, (10, height - int(50 * scale)), background=background,
                    scale=scale)

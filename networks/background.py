@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, Protocol
+from typing import Callable, Protocol
 
 import cv2
 import numpy as np
 
-from model import Model, setting
+from frame import Frame
+from model import NO_INPUTS, Inputs, Model, setting
+from results import BackgroundResult
 
 GREEN_SCREEN = (64, 177, 0)  # BGR of chroma-key green, RGB (0, 177, 64)
 BLUR_DOWNSCALE = 8
@@ -79,7 +81,7 @@ class BackgroundSettings:
                         "green-screen colour, or a generated image", choices=tuple(BACKGROUNDS))
 
 
-class BackgroundModel(Model):
+class BackgroundModel(Model[BackgroundResult]):
     type = "background"
     Settings = BackgroundSettings
 
@@ -87,9 +89,9 @@ class BackgroundModel(Model):
         super().__init__(name)
         self.matting = matting
 
-    def process(self, image: np.ndarray) -> dict[str, Any]:
-        mask = np.asarray(self.matting.mask(image), np.float32)  # cv2.blendLinear's weights
-        return {"foreground_fraction": round(float(np.mean(mask > 0.5)), 4), "_mask": mask}
+    def process(self, frame: Frame, inputs: Inputs = NO_INPUTS) -> BackgroundResult:
+        mask = np.asarray(self.matting.mask(frame.image), np.float32)  # blendLinear's weights
+        return BackgroundResult(frame.index, frame.timestamp, float(np.mean(mask > 0.5)), mask)
 
-    def draw(self, image: np.ndarray, result: dict[str, Any]) -> None:
-        composite(image, result["_mask"], BACKGROUNDS[self.settings.mode](image))
+    def draw(self, image: np.ndarray, result: BackgroundResult) -> None:
+        composite(image, result.mask, BACKGROUNDS[self.settings.mode](image))

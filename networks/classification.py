@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 
 from draw import draw_label
-from model import Model, setting
-from results import ClassScore
+from frame import Frame
+from model import NO_INPUTS, Inputs, Model, setting
+from results import ClassificationResult, ClassScore, class_label
 
 TOP_K = 5
 DRAWN = 3
@@ -30,7 +31,7 @@ class ClassificationSettings:
                                       "exponential moving average of the scores; 0: none")
 
 
-class ClassificationModel(Model):
+class ClassificationModel(Model[ClassificationResult]):
     type = "classification"
     Settings = ClassificationSettings
 
@@ -39,21 +40,20 @@ class ClassificationModel(Model):
         self.classifier = classifier
         self._smoothed: np.ndarray | None = None
 
-    def process(self, image: np.ndarray) -> dict[str, Any]:
-        scores = np.asarray(self.classifier.classify(image), dtype=np.float32)
+    def process(self, frame: Frame, inputs: Inputs = NO_INPUTS) -> ClassificationResult:
+        scores = np.asarray(self.classifier.classify(frame.image), dtype=np.float32)
         weight = self.settings.output_smoothing
         if weight > 0 and self._smoothed is not None and self._smoothed.shape == scores.shape:
             scores = weight * self._smoothed + (1 - weight) * scores
         self._smoothed = scores
         top = np.argsort(scores)[::-1][:TOP_K]
-        labels = self.classifier.labels
-        classes = [ClassScore(int(i), labels[i] if i < len(labels) else f"class {i}",
-                              float(scores[i]))
-                   for i in top if scores[i] >= self.settings.confidence_threshold]
-        return {"classes": [c.to_json() for c in classes]}
+        classes = tuple(ClassScore(int(i), class_label(self.classifier.labels, int(i)),
+                                   float(scores[i]))
+                        for i in top if scores[i] >= self.settings.confidence_threshold)
+        return ClassificationResult(frame.index, frame.timestamp, classes)
 
-    def draw(self, image: np.ndarray, result: dict[str, Any]) -> None:
+    def draw(self, image: np.ndarray, result: ClassificationResult) -> None:
         y = 30
-        for score in result["classes"][:DRAWN]:
-            text = f"{score['confidence'] * 100:5.1f}% {score['label']}"
+        for score in result.classes[:DRAWN]:
+            text = f"{score.confidence * 100:5.1f}% {score.label}"
             y += draw_label(image, text, (10, y), background=(60, 60, 60), scale=0.7)

@@ -8,8 +8,9 @@ import cv2
 import numpy as np
 
 from draw import blend_box, class_colour, draw_label
-from model import Model, setting
-from results import Detection
+from frame import Frame
+from model import NO_INPUTS, Inputs, Model, setting
+from results import Detection, DetectionResult
 from tracker import IouTracker
 
 
@@ -38,7 +39,7 @@ class DetectionSettings:
                                                 "track to continue it")
 
 
-class DetectionModel(Model):
+class DetectionModel(Model[DetectionResult]):
     type = "detection"
     Settings = DetectionSettings
 
@@ -47,16 +48,15 @@ class DetectionModel(Model):
         self.detector = detector
         self.tracker = IouTracker()
 
-    def take_over(self, previous: Model) -> None:
-        """Settings, and the tracker's id count: no track id is used twice, across swaps too."""
-        super().take_over(previous)
+    def take_over(self, previous: Model[Any]) -> None:
+        """The tracker's id count: no track id is used twice, across swaps too."""
         if isinstance(previous, DetectionModel):
             previous.tracker.reset()
             self.tracker = previous.tracker
 
-    def process(self, image: np.ndarray) -> dict[str, Any]:
+    def process(self, frame: Frame, inputs: Inputs = NO_INPUTS) -> DetectionResult:
         settings = self.settings
-        detections = self.detector.detect(image, settings.confidence_threshold,
+        detections = self.detector.detect(frame.image, settings.confidence_threshold,
                                           settings.clustering_threshold)
         if settings.tracking_enabled:
             self.tracker.min_frames = settings.tracking_min_frames
@@ -65,19 +65,19 @@ class DetectionModel(Model):
             detections = self.tracker.update(detections)
         else:
             self.tracker.reset()
-        return {"detections": [d.to_json() for d in detections]}
+        return DetectionResult(frame.index, frame.timestamp, tuple(detections))
 
-    def draw(self, image: np.ndarray, result: dict[str, Any]) -> None:
+    def draw(self, image: np.ndarray, result: DetectionResult) -> None:
         alpha = self.settings.overlay_alpha / 255.0
         height, width = image.shape[:2]
-        for detection in result["detections"]:
-            left, top, right, bottom = (int(round(v)) for v in detection["box"])
+        for detection in result.detections:
+            left, top, right, bottom = (int(round(v)) for v in detection.box)
             left, top = max(0, left), max(0, top)
             right, bottom = min(width - 1, right), min(height - 1, bottom)
-            colour = class_colour(detection["class_id"])
+            colour = class_colour(detection.class_id)
             blend_box(image, (left, top, right, bottom), colour, alpha)
             cv2.rectangle(image, (left, top), (right, bottom), colour, 2)
-            text = f"{detection['label']} {detection['confidence'] * 100:.0f}%"
-            if detection["track_id"] is not None:
-                text += f" #{detection['track_id']}"
+            text = f"{detection.label} {detection.confidence * 100:.0f}%"
+            if detection.track_id is not None:
+                text += f" #{detection.track_id}"
             draw_label(image, text, (left + 4, max(top + 16, 16)), background=colour, scale=0.5)

@@ -3,13 +3,15 @@ as a skeleton."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol, Sequence
+from typing import Protocol, Sequence
 
 import cv2
 import numpy as np
 
 from draw import class_colour
-from model import Model, setting
+from frame import Frame
+from model import NO_INPUTS, Inputs, Model, setting
+from results import Keypoint, Pose, PoseResult
 
 # Dot radius and line width as fractions of the frame's mean side (width + height) / 2.
 KEYPOINT_SCALE = 0.007
@@ -32,18 +34,17 @@ class PoseSettings:
                                           "left out; so is a person with none left")
 
 
-def pose_json(keypoints: Sequence[tuple[float, float, float]], names: Sequence[str],
-              links: Sequence[tuple[int, int]], threshold: float) -> dict[str, Any]:
+def make_pose(keypoints: Sequence[tuple[float, float, float]], names: Sequence[str],
+              links: Sequence[tuple[int, int]], threshold: float) -> Pose:
     """One person's keypoints at or above `threshold` (ids are the landmark indices) and the
     links between the kept ones."""
-    kept = [{"id": index, "name": names[index], "x": round(x, 1), "y": round(y, 1),
-             "confidence": round(confidence, 4)}
-            for index, (x, y, confidence) in enumerate(keypoints) if confidence >= threshold]
-    ids = {keypoint["id"] for keypoint in kept}
-    return {"keypoints": kept, "links": [[a, b] for a, b in links if a in ids and b in ids]}
+    kept = tuple(Keypoint(index, names[index], x, y, confidence)
+                 for index, (x, y, confidence) in enumerate(keypoints) if confidence >= threshold)
+    ids = {keypoint.id for keypoint in kept}
+    return Pose(kept, tuple((a, b) for a, b in links if a in ids and b in ids))
 
 
-class PoseModel(Model):
+class PoseModel(Model[PoseResult]):
     type = "pose"
     Settings = PoseSettings
 
@@ -51,20 +52,20 @@ class PoseModel(Model):
         super().__init__(name)
         self.estimator = estimator
 
-    def process(self, image: np.ndarray) -> dict[str, Any]:
+    def process(self, frame: Frame, inputs: Inputs = NO_INPUTS) -> PoseResult:
         estimator, threshold = self.estimator, self.settings.confidence_threshold
-        poses = [pose_json(person, estimator.keypoint_names, estimator.links, threshold)
-                 for person in estimator.estimate(image)]
-        return {"poses": [pose for pose in poses if pose["keypoints"]]}
+        poses = (make_pose(person, estimator.keypoint_names, estimator.links, threshold)
+                 for person in estimator.estimate(frame.image))
+        return PoseResult(frame.index, frame.timestamp,
+                          tuple(pose for pose in poses if pose.keypoints))
 
-    def draw(self, image: np.ndarray, result: dict[str, Any]) -> None:
+    def draw(self, image: np.ndarray, result: PoseResult) -> None:
         size = (image.shape[0] + image.shape[1]) / 2
         radius = max(2, round(KEYPOINT_SCALE * size))
         thickness = max(1, round(LINK_SCALE * size))
-        for index, pose in enumerate(result["poses"]):
-            points = {kp["id"]: (int(round(kp["x"])), int(round(kp["y"])))
-                      for kp in pose["keypoints"]}
-            for a, b in pose["links"]:
+        for index, pose in enumerate(result.poses):
+            points = {kp.id: (int(round(kp.x)), int(round(kp.y))) for kp in pose.keypoints}
+            for a, b in pose.links:
                 cv2.line(image, points[a], points[b], class_colour(index), thickness, cv2.LINE_AA)
             for keypoint_id, point in points.items():
                 cv2.circle(image, point, radius, class_colour(keypoint_id), -1, cv2.LINE_AA)

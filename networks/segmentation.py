@@ -3,13 +3,15 @@ with a legend."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 import cv2
 import numpy as np
 
 from draw import FONT, class_colour, draw_label
-from model import Model, setting
+from frame import Frame
+from model import NO_INPUTS, Inputs, Model, setting
+from results import ClassShare, SegmentationResult, class_label
 
 BACKGROUND = 0  # the class id left untinted
 # class id -> BGR colour: a lookup table (cv2.LUT) for whole class maps, whose ids are uint8
@@ -32,7 +34,7 @@ class SegmentationSettings:
     overlay_alpha: float = setting(150.0, 0.0, 255.0, 1.0, "opacity of the class colours, 0-255")
 
 
-class SegmentationModel(Model):
+class SegmentationModel(Model[SegmentationResult]):
     type = "segmentation"
     Settings = SegmentationSettings
 
@@ -40,22 +42,18 @@ class SegmentationModel(Model):
         super().__init__(name)
         self.segmenter = segmenter
 
-    def process(self, image: np.ndarray) -> dict[str, Any]:
-        classes = self.segmenter.segment(image)
+    def process(self, frame: Frame, inputs: Inputs = NO_INPUTS) -> SegmentationResult:
+        classes = self.segmenter.segment(frame.image)
         counts = np.bincount(classes.ravel(), minlength=1)
         present = sorted(np.flatnonzero(counts), key=lambda class_id: -counts[class_id])
-        return {"classes": [{"label": self._label(int(class_id)), "class_id": int(class_id),
-                             "fraction": round(float(counts[class_id]) / classes.size, 4)}
-                            for class_id in present],
-                "_mask": classes}
+        shares = tuple(ClassShare(int(class_id), class_label(self.segmenter.labels, int(class_id)),
+                                  float(counts[class_id]) / classes.size)
+                       for class_id in present)
+        return SegmentationResult(frame.index, frame.timestamp, shares, classes)
 
-    def _label(self, class_id: int) -> str:
-        labels = self.segmenter.labels
-        return labels[class_id] if class_id < len(labels) else f"class {class_id}"
-
-    def draw(self, image: np.ndarray, result: dict[str, Any]) -> None:
-        tint(image, result["_mask"], self.settings.overlay_alpha / 255.0)
-        draw_legend(image, [c for c in result["classes"] if c["class_id"] != BACKGROUND])
+    def draw(self, image: np.ndarray, result: SegmentationResult) -> None:
+        tint(image, result.mask, self.settings.overlay_alpha / 255.0)
+        draw_legend(image, [c for c in result.classes if c.class_id != BACKGROUND])
 
 
 def tint(image: np.ndarray, classes: np.ndarray, alpha: float) -> None:
@@ -68,15 +66,15 @@ def tint(image: np.ndarray, classes: np.ndarray, alpha: float) -> None:
     cv2.copyTo(blended, (classes != BACKGROUND).view(np.uint8), image)
 
 
-def draw_legend(image: np.ndarray, classes: list[dict[str, Any]]) -> None:
+def draw_legend(image: np.ndarray, classes: list[ClassShare]) -> None:
     """A colour swatch and label per class, stacked in the top-right corner; in place."""
     if not classes:
         return
-    text_width = max(cv2.getTextSize(c["label"], FONT, LEGEND_SCALE, 1)[0][0] for c in classes)
+    text_width = max(cv2.getTextSize(c.label, FONT, LEGEND_SCALE, 1)[0][0] for c in classes)
     x = image.shape[1] - LEGEND_MARGIN - text_width
     y = LEGEND_MARGIN + SWATCH
     for entry in classes:
         cv2.rectangle(image, (x - SWATCH - 8, y - SWATCH), (x - 8, y),
-                      class_colour(entry["class_id"]), -1)
-        y += draw_label(image, entry["label"], (x, y), background=(40, 40, 40),
+                      class_colour(entry.class_id), -1)
+        y += draw_label(image, entry.label, (x, y), background=(40, 40, 40),
                         scale=LEGEND_SCALE)

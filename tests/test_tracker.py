@@ -1,8 +1,8 @@
 """IouTracker on synthetic box sequences: confirmation, gaps, crossings, classes, live settings."""
 from __future__ import annotations
 
-from results import Detection, box_iou
-from tracker import IouTracker
+from results import Detection
+from tracker import IouTracker, box_iou
 
 
 def det(left: float, top: float = 0, class_id: int = 1, width: float = 100,

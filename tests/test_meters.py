@@ -1,16 +1,16 @@
-"""The shared meters in utils.py, on a clock the test moves."""
+"""The shared meters in meters.py, on a clock the test moves."""
 from __future__ import annotations
 
 import pytest
 
-import utils
-from utils import Average, RateMeter
+import meters
+from meters import Average, RateMeter
 
 
 @pytest.fixture
 def clock(monkeypatch) -> list[float]:
     now = [1000.0]
-    monkeypatch.setattr(utils.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(meters.time, "monotonic", lambda: now[0])
     return now
 
 
