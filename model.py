@@ -19,6 +19,7 @@ import dataclasses
 import logging
 import threading
 import time
+from collections import deque
 from types import MappingProxyType
 from typing import Any, Callable, ClassVar, Generic, Mapping, TypeVar
 
@@ -32,6 +33,7 @@ from utils import PropertyRegistry, attribute_property, rest_property
 log = logging.getLogger(__name__)
 
 FAILURES_BEFORE_DISABLE = 3
+RECENT_RESULTS = 3  # kept for result_up_to()
 # The network types, in the order their overlays are drawn (later ones on top).
 NETWORK_TYPES = ("background", "segmentation", "classification", "detection", "pose", "action")
 
@@ -95,6 +97,7 @@ class ModelSlot:
         self.enabled = True
         self.settings = model.settings  # the live settings, which PUTs change
         self.result: Result | None = None
+        self._recent: deque[Result] = deque(maxlen=RECENT_RESULTS)
         self.ms = Average(weight=0.2)
         self.rate = RateMeter()  # results per second
         self.failures = 0  # in a row
@@ -187,7 +190,13 @@ class ModelSlot:
             if not self._draw_failed:  # a frame whose drawing failed is no success
                 self.failures = 0
             self.result = result
+            self._recent.append(result)
             return result
+
+    def result_up_to(self, index: int) -> Result | None:
+        """The newest result of a frame no later than frame `index` (async mode draws it on
+        frame `index`; the network may already be a frame ahead of the drawing)."""
+        return next((r for r in reversed(self._recent) if r.frame <= index), None)
 
     def draw(self, image: np.ndarray, result: Result) -> None:
         try:

@@ -343,8 +343,9 @@ class Pipeline:
         """The results to draw on `frame`: in sync mode, the enabled networks run on it now;
         in async mode, each enabled network's latest result (the workers make them)."""
         if self.network_mode == ASYNC:
-            return {slot.type: slot.result for slot in self.networks.values()
-                    if slot.enabled and slot.result is not None}
+            latest = {slot.type: slot.result_up_to(frame.index)
+                      for slot in self.networks.values() if slot.enabled}
+            return {network_type: result for network_type, result in latest.items() if result}
         if self.parallel_networks and len(self._groups) > 1:
             futures = [self._pool.submit(run_group, group, frame) for group in self._groups]
             found = [future.result() for future in futures]

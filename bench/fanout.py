@@ -7,7 +7,7 @@ server's CPU and RSS, and the time to the first frame. Then one slow viewer amon
 ones, and the same N against bench/naive_server.py (one capture and encoder per viewer).
 It prints figures, never pass/fail.
 
-    python bench/fanout.py [--viewers 1,10,50,100,200] [--seconds 8] [--json out.json]
+    python -m bench.fanout [--viewers 1,10,50,100,200] [--seconds 8] [--json out.json]
 """
 from __future__ import annotations
 
@@ -31,8 +31,7 @@ import numpy as np
 import psutil
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-from mjpeg import MjpegParser  # noqa: E402
+from mjpeg import MjpegParser
 
 HOST = "127.0.0.1"
 REQUEST = b"GET /video_feed HTTP/1.0\r\nHost: bench\r\n\r\n"
@@ -243,7 +242,7 @@ def running_server(name: str, script: str) -> Iterator[Server]:
     port = free_port()
     with tempfile.TemporaryFile() as log:
         # Own session: a Ctrl-C reaches only us, and the finally below stops the server.
-        popen = subprocess.Popen([sys.executable, script, "--host", HOST, "--port", str(port)],
+        popen = subprocess.Popen([sys.executable, *script.split(), "--host", HOST, "--port", str(port)],
                                  cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
                                  start_new_session=True)
         try:
@@ -448,7 +447,7 @@ async def bench_ours(counts: list[int], args: argparse.Namespace
 
 
 async def bench_naive(counts: list[int], args: argparse.Namespace) -> dict[int, Figures]:
-    with running_server("naive", "bench/naive_server.py") as server:
+    with running_server("naive", "-m bench.naive_server") as server:
         return await each_count(server, counts, args)
 
 

@@ -22,16 +22,15 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
+import cv2
+import numpy as np
 
-from catalogue import Catalogue, ModelError  # noqa: E402
-from model import NETWORK_TYPES  # noqa: E402
-from networks import create_slot  # noqa: E402
-from sources import InputSpec, open_source  # noqa: E402
-from stream import Pipeline  # noqa: E402
+from catalogue import Catalogue, ModelError
+from model import NETWORK_TYPES
+from networks import create_slot
+from sources import InputSpec, open_source
+from stream import Pipeline
 
 PICTURE = ROOT / "tests" / "data" / "astronaut.jpg"
 

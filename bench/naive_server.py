@@ -5,7 +5,7 @@ rate by sleeping, as a camera's blocking read would be) and encodes every frame 
 served by app.make_http_server and encodes with the same JPEG settings as the dashboard, so
 only the pattern differs from ours: per-viewer capture and encode instead of encode-once.
 
-    python bench/naive_server.py --host 127.0.0.1 --port 8051
+    python -m bench.naive_server --host 127.0.0.1 --port 8051
 """
 from __future__ import annotations
 
@@ -18,10 +18,9 @@ from typing import Iterator
 import cv2
 from flask import Flask, Response, jsonify
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from app import make_http_server  # noqa: E402
-from mjpeg import CONTENT_TYPE, encode_part  # noqa: E402
-from sources import PatternSource  # noqa: E402
+from app import make_http_server
+from mjpeg import CONTENT_TYPE, encode_part
+from sources import PatternSource
 
 WIDTH, HEIGHT, RATE = 640, 480, 30.0
 JPEG_PARAMS = [cv2.IMWRITE_JPEG_QUALITY, 80,  # the dashboard's default --jpeg-quality, 4:2:0

@@ -1,26 +1,17 @@
 """Fixtures: a real server on 127.0.0.1 around a real Pipeline, in this process."""
 from __future__ import annotations
 
-import sys
 import threading
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "tests" / "data"
-sys.path.insert(0, str(ROOT))
-
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-
-from app import StreamingServer, create_app, make_http_server  # noqa: E402
-from catalogue import Catalogue  # noqa: E402
-from sources import Source, PatternSource  # noqa: E402
-from stream import Backoff, Pipeline  # noqa: E402
+from app import StreamingServer, create_app, make_http_server
+from catalogue import Catalogue
+from sources import PatternSource, Source
+from stream import Backoff, Pipeline
 
 
 @dataclass
@@ -33,7 +24,7 @@ class Server:
     pipeline: Pipeline
     http: StreamingServer
 
-    def get(self, path: str, **kwargs) -> requests.Response:
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
         return requests.get(self.url + path, timeout=10, **kwargs)
 
     def stop(self) -> None:
@@ -49,7 +40,7 @@ def start_server() -> Iterator[Callable[..., Server]]:
     started: list[Server] = []
 
     def start(source: Source | None = None, reopen: Callable[[], Source] | None = None,
-              backoff: Backoff | None = None, port: int = 0, **pipeline_options) -> Server:
+              backoff: Backoff | None = None, port: int = 0, **pipeline_options: Any) -> Server:
         source = source or PatternSource(320, 240, 30)
         pipeline = Pipeline(source, reopen or (lambda: source), backoff=backoff,
                             **pipeline_options)
@@ -70,11 +61,6 @@ def start_server() -> Iterator[Callable[..., Server]]:
 def server(start_server) -> Server:
     """The app on a 320x240 30 fps test pattern."""
     return start_server()
-
-
-def picture(name: str) -> np.ndarray:
-    """One of the test pictures in tests/data (see its README)."""
-    return cv2.imread(str(DATA / name))
 
 
 @pytest.fixture(scope="session")

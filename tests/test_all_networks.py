@@ -5,14 +5,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pytest
 import requests
 
-from conftest import DATA
-from model import NETWORK_TYPES, Model, ModelSlot
+from helpers import DATA, wait_for
+from frame import Frame
+from model import NETWORK_TYPES, NO_INPUTS, Inputs, Model, ModelSlot
 from mjpeg_client import MjpegViewer, decode
 from networks import create_slot
+from results import Result
 from sources import InputSpec, open_source
-from test_stream import wait_for
+from stream import NETWORK_MODES
 
 
 @dataclass
@@ -20,36 +23,51 @@ class NoSettings:
     pass
 
 
-def recording_model(network_type: str, drawn: list[str]) -> Model:
-    """A Model of `network_type` that paints a stripe and records when it draws."""
+@dataclass(frozen=True)
+class Recorded(Result):
+    got_pose: bool  # whether process() was given the pose result of the same frame
 
-    class Recording(Model):
+    def payload(self) -> dict[str, Any]:
+        return {"got_pose": self.got_pose}
+
+
+def recording_model(network_type: str, drawn: list[str]) -> Model[Recorded]:
+    """A Model of `network_type` that paints the frame and records when it draws."""
+
+    class Recording(Model[Recorded]):
         type = network_type
         Settings = NoSettings
-        uses = "pose" if network_type == "action" else None
+        needs = ("pose",) if network_type == "action" else ()
 
-        def process(self, image: np.ndarray, *used: Any) -> dict[str, Any]:
-            return {"used": used[0] is not None} if used else {}
+        def process(self, frame: Frame, inputs: Inputs = NO_INPUTS) -> Recorded:
+            pose = inputs.get("pose")
+            got_pose = pose is not None and pose.frame == frame.index
+            return Recorded(frame.index, frame.timestamp, got_pose)
 
-        def draw(self, image: np.ndarray, result: dict[str, Any]) -> None:
+        def draw(self, image: np.ndarray, result: Recorded) -> None:
             drawn.append(self.type)
             image[:, :] = NETWORK_TYPES.index(self.type) * 40  # each covers the last
 
     return Recording(f"recording-{network_type}")
 
 
-def test_overlays_are_composed_in_the_fixed_order(start_server):
+@pytest.mark.parametrize("mode", NETWORK_MODES)
+def test_overlays_are_composed_in_the_fixed_order(start_server, mode):
     drawn: list[str] = []
     slots = [ModelSlot(recording_model(t, drawn), load=lambda name: None, choices=(f"x-{t}",))
              for t in reversed(NETWORK_TYPES)]  # given in the wrong order on purpose
-    server = start_server(networks=slots)
-    wait_for(lambda: len(drawn) >= 12)
-    assert drawn[:6] == list(NETWORK_TYPES)
+    server = start_server(networks=slots, network_mode=mode)
+    wait_for(lambda: all(server.get("/results").json().values()))
+    start = len(drawn)
+    wait_for(lambda: len(drawn) >= start + 12)
+    first_pass = drawn.index("background", start)
+    assert drawn[first_pass:first_pass + 6] == list(NETWORK_TYPES)
     with MjpegViewer(server.host, server.port) as viewer:
         frame = decode(viewer.parts(3)[-1].body)
     assert abs(int(np.median(frame)) - NETWORK_TYPES.index("action") * 40) <= 3, \
         "action, drawn last, is on top"
-    assert server.get("/action/results").json()["used"] is True, "action got pose's result"
+    assert server.get("/action/results").json()["got_pose"] is True, \
+        "action got pose's result of the same frame"
 
 
 def test_all_six_default_networks_run_together_while_the_stream_serves(start_server,

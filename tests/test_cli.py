@@ -10,19 +10,8 @@ import time
 import pytest
 import requests
 
-from conftest import ROOT
+from helpers import ROOT, free_port, run_app
 from mjpeg_client import MjpegViewer, decode
-
-
-def run_app(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "app.py", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.mark.parametrize("uri", ["/no/such/video.mp4", "v4l2:///dev/video42", "csi://0",

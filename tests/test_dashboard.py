@@ -10,20 +10,11 @@ import pytest
 import requests
 from playwright.sync_api import Page, sync_playwright
 
-from conftest import DATA
+from helpers import CHROMIUM, CHROMIUM_ARGS, DATA, ConstantScores, wait_for
 from model import ModelSlot
 from networks import create_slot
 from networks.classification import ClassificationModel
 from sources import InputSpec, open_source
-from test_networks import Constant
-from test_stream import wait_for
-
-CHROMIUM = "/usr/bin/chromium"
-# As root on a machine with no network: no sandbox, no background traffic to Google's hosts.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
-
 
 @pytest.fixture(scope="module")
 def browser():
@@ -200,9 +191,9 @@ def slowly_switched_server(start_server, load_seconds: float = 3.0):
 
     def slow_load(name: str) -> ClassificationModel:
         time.sleep(load_seconds)
-        return ClassificationModel(name, Constant())
+        return ClassificationModel(name, ConstantScores())
 
-    slot = ModelSlot(ClassificationModel("first", Constant()), slow_load, ("first", "second"))
+    slot = ModelSlot(ClassificationModel("first", ConstantScores()), slow_load, ("first", "second"))
     return start_server(networks=[slot])
 
 

@@ -15,7 +15,7 @@ import pytest
 from mjpeg_client import MjpegViewer, decode
 from sources import InputSpec, SourceError, PatternSource, flip_frame, open_source
 from stream import Backoff, CaptureThread, LatestFrame
-from test_stream import wait_for
+from helpers import wait_for
 
 
 def write_video(path, frames: int = 10, fps: float = 30.0) -> None:

@@ -12,15 +12,14 @@ import pytest
 import requests
 
 from catalogue import Catalogue, CustomOptions, ModelError, read_labels
-from conftest import DATA, ROOT, picture
-from model import ModelSlot
+from helpers import (DATA, ROOT, ConstantScores, FixedScores, StillPerson, frame_of, picture,
+                     run_app, wait_for)
+from model import NO_INPUTS, ModelSlot
 from networks import create_slot, load_model
 from networks.classification import ClassificationModel
 from networks.detection import DetectionModel
-from results import Detection
+from results import DetectionResult
 from sources import InputSpec, PatternSource, open_source
-from test_cli import run_app
-from test_stream import wait_for
 from utils import PropertyRegistry
 
 CATS = {"Egyptian cat", "tabby", "tiger cat"}
@@ -36,26 +35,27 @@ def efficientnet(catalogue):
     return load_model(catalogue.find("classification", "efficientnet-lite0"))
 
 
-def labels_of(result: dict) -> list[str]:
-    return [d["label"] for d in result["detections"]]
+def labels_of(result: DetectionResult) -> list[str]:
+    return [d.label for d in result.detections]
 
 
 @pytest.mark.parametrize("name, expected", [("chelsea.jpg", CATS),
                                              ("coffee.jpg", {"espresso", "cup"})])
 def test_efficientnet_names_what_is_in_the_picture(efficientnet, name, expected):
-    classes = efficientnet.process(picture(name))["classes"]
-    assert classes[0]["label"] in expected and classes[0]["confidence"] > 0.5
-    assert classes == sorted(classes, key=lambda c: -c["confidence"])
-    assert set(classes[0]) == {"id", "label", "confidence"}
+    result = efficientnet.process(frame_of(picture(name)))
+    classes = result.classes
+    assert classes[0].label in expected and classes[0].confidence > 0.5
+    assert list(classes) == sorted(classes, key=lambda c: -c.confidence)
+    assert set(result.to_json()["classes"][0]) == {"id", "label", "confidence"}
 
 
 @pytest.mark.parametrize("name, label", [("chelsea.jpg", "cat"), ("astronaut.jpg", "person"),
                                          ("grace_hopper.jpg", "person")])
 def test_nanodet_finds_the_object_and_its_box(nanodet, name, label):
     frame = picture(name)
-    found = [d for d in nanodet.process(frame)["detections"] if d["label"] == label]
+    found = [d for d in nanodet.process(frame_of(frame)).detections if d.label == label]
     assert found, f"no {label} in {name}"
-    left, top, right, bottom = max(found, key=lambda d: d["confidence"])["box"]
+    left, top, right, bottom = max(found, key=lambda d: d.confidence).box
     height, width = frame.shape[:2]
     assert 0 <= left < right <= width and 0 <= top < bottom <= height
     assert (right - left) * (bottom - top) > 0.25 * width * height, "the box covers the subject"
@@ -63,30 +63,31 @@ def test_nanodet_finds_the_object_and_its_box(nanodet, name, label):
 
 def test_the_default_test_pattern_gives_the_networks_a_person(nanodet):
     frame = PatternSource().read()
-    people = [d for d in nanodet.process(frame)["detections"] if d["label"] == "person"]
-    assert people and people[0]["box"][1] >= frame.shape[0] / 2 - 10, "in the lower half"
+    people = [d for d in nanodet.process(frame_of(frame)).detections if d.label == "person"]
+    assert people and people[0].box[1] >= frame.shape[0] / 2 - 10, "in the lower half"
 
 
 def test_nanodet_thresholds_apply(nanodet):
     frame = picture("astronaut.jpg")
     nanodet.settings.confidence_threshold = 0.99
     try:
-        assert nanodet.process(frame)["detections"] == []
+        assert nanodet.process(frame_of(frame)).detections == ()
     finally:
         nanodet.settings.confidence_threshold = 0.4
 
 
 def test_hog_finds_a_person_and_nothing_in_a_cat(catalogue):
     hog = load_model(catalogue.find("detection", "hog"))
-    assert "person" in labels_of(hog.process(picture("astronaut.jpg")))
-    assert hog.process(picture("chelsea.jpg"))["detections"] == []
+    assert "person" in labels_of(hog.process(frame_of(picture("astronaut.jpg"))))
+    assert hog.process(frame_of(picture("chelsea.jpg"))).detections == ()
 
 
 def test_hog_finds_nothing_in_frames_too_small_for_its_window():
     """OpenCV's HOG crashes the whole process on such images, so this runs in another one."""
     code = ("import numpy as np; from catalogue import Catalogue; from networks import load_model;"
-            " hog = load_model(Catalogue().find('detection', 'hog'));"
-            " print([hog.process(np.zeros((h, w, 3), np.uint8))['detections'] for w, h in"
+            " from frame import Frame; hog = load_model(Catalogue().find('detection', 'hog'));"
+            " print([list(hog.process(Frame(np.zeros((h, w, 3), np.uint8), 0, 0.0)).detections)"
+            " for w, h in"
             " ((1, 1), (32, 32), (320, 30), (1000, 100), (100000, 1))])")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                             text=True, timeout=120)
@@ -96,37 +97,25 @@ def test_hog_finds_nothing_in_frames_too_small_for_its_window():
 
 def test_detections_draw_boxes_and_labels(nanodet):
     frame = picture("chelsea.jpg")
-    result = nanodet.process(frame)
+    result = nanodet.process(frame_of(frame))
     drawn = frame.copy()
     nanodet.draw(drawn, result)
-    left, top, right, bottom = (int(v) for v in result["detections"][0]["box"])
+    left, top, right, bottom = (int(v) for v in result.detections[0].box)
     assert not np.array_equal(drawn[top:bottom, left:right], frame[top:bottom, left:right])
 
 
-class Fixed:
-    """A classifier backend that returns the scores it is given, in turn."""
-
-    labels = ["a", "b"]
-
-    def __init__(self, *scores) -> None:
-        self._scores = list(scores)
-
-    def classify(self, _image) -> np.ndarray:
-        return np.array(self._scores.pop(0), np.float32)
-
-
 def test_classification_smoothing_is_an_exponential_moving_average():
-    model = ClassificationModel("fixed", Fixed([1.0, 0.0], [0.0, 1.0]))
+    model = ClassificationModel("fixed", FixedScores([1.0, 0.0], [0.0, 1.0]))
     model.settings.output_smoothing = 0.75
-    model.process(None)
-    classes = {c["label"]: c["confidence"] for c in model.process(None)["classes"]}
+    model.process(frame_of(None))
+    classes = {c.label: c.confidence for c in model.process(frame_of(None)).classes}
     assert classes == pytest.approx({"a": 0.75, "b": 0.25})
 
 
 def test_classification_threshold_hides_weak_classes():
-    model = ClassificationModel("fixed", Fixed([0.6, 0.05]))
+    model = ClassificationModel("fixed", FixedScores([0.6, 0.05]))
     model.settings.confidence_threshold = 0.1
-    assert [c["label"] for c in model.process(None)["classes"]] == ["a"]
+    assert [c.label for c in model.process(frame_of(None)).classes] == ["a"]
 
 
 def test_unknown_name_lists_the_valid_ones(catalogue):
@@ -177,9 +166,9 @@ def test_custom_onnx_classifier_runs_with_its_labels(tmp_path, catalogue):
     classifier = load_model(entry)
     assert len(classifier.classifier.labels) == 169 * 80
     classifier.settings.confidence_threshold = 0.0
-    result = classifier.process(picture("chelsea.jpg"))
-    assert len(result["classes"]) == 5
-    assert all(c["label"] == f"thing {c['id']}" for c in result["classes"])
+    result = classifier.process(frame_of(picture("chelsea.jpg")))
+    assert len(result.classes) == 5
+    assert all(c.label == f"thing {c.id}" for c in result.classes)
 
 
 @pytest.mark.parametrize("args, message", [
@@ -284,9 +273,9 @@ class Exploding(ClassificationModel):
     """A network whose runtime fails on every frame."""
 
     def __init__(self) -> None:
-        super().__init__("exploding", Fixed())
+        super().__init__("exploding", FixedScores())
 
-    def process(self, image):
+    def process(self, frame, inputs=NO_INPUTS):
         raise RuntimeError("out of memory")
 
 
@@ -305,24 +294,15 @@ def test_a_throwing_network_is_reported_and_switched_off_while_the_stream_goes_o
     wait_for(lambda: server.get("/stats").json()["networks"]["classification"]["enabled"] is False)
 
 
-class Constant:
-    """A classifier backend that gives the same scores on every frame."""
-
-    labels = ["a", "b"]
-
-    def classify(self, _image) -> np.ndarray:
-        return np.array([0.9, 0.1], np.float32)
-
-
 def test_the_network_asked_for_last_wins_over_an_earlier_slower_load():
     release = threading.Event()
 
     def slow_load(name: str) -> ClassificationModel:
         release.wait(20)
-        return ClassificationModel(name, Constant())
+        return ClassificationModel(name, ConstantScores())
 
     registry = PropertyRegistry()
-    slot = ModelSlot(ClassificationModel("first", Constant()), slow_load, ("first", "second"))
+    slot = ModelSlot(ClassificationModel("first", ConstantScores()), slow_load, ("first", "second"))
     slot.declare_properties(registry)
     registry.put("/classification/network", b'"second"')
     assert slot.loading == "second"
@@ -350,7 +330,7 @@ class BadlyDrawn(ClassificationModel):
     """A network that runs, but whose drawing fails on every frame."""
 
     def __init__(self) -> None:
-        super().__init__("badly-drawn", Constant())
+        super().__init__("badly-drawn", ConstantScores())
 
     def draw(self, image, result) -> None:
         raise ValueError("no such font")
@@ -359,26 +339,17 @@ class BadlyDrawn(ClassificationModel):
 def test_a_network_whose_drawing_always_fails_is_switched_off():
     slot = ModelSlot(BadlyDrawn(), load=lambda name: BadlyDrawn(), choices=("badly-drawn",))
     image = np.zeros((48, 64, 3), np.uint8)
-    for frame in range(3):
-        slot.draw(image, slot.run(image, frame, 0.0))
+    for index in range(3):
+        slot.draw(image, slot.run(frame_of(image, index)))
     assert slot.enabled is False and "no such font" in slot.error
-
-
-class StillPerson:
-    """A detector backend that sees one person, standing still."""
-
-    labels = ["person"]
-
-    def detect(self, image, confidence_threshold, nms_threshold) -> list[Detection]:
-        return [Detection(0, "person", 0.9, (10.0, 10.0, 50.0, 90.0))]
 
 
 def test_track_ids_are_not_used_again_after_a_switch_of_network():
     image = np.zeros((120, 160, 3), np.uint8)
     first = DetectionModel("first", StillPerson())
     first.settings.tracking_enabled = True
-    ids = [first.process(image)["detections"][0]["track_id"] for _ in range(3)]
+    ids = [first.process(frame_of(image)).detections[0].track_id for _ in range(3)]
     second = DetectionModel("second", StillPerson())
     second.take_over(first)
-    later = [second.process(image)["detections"][0]["track_id"] for _ in range(3)]
+    later = [second.process(frame_of(image)).detections[0].track_id for _ in range(3)]
     assert ids == [None, None, 0] and later == [None, None, 1]

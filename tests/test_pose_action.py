@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from typing import Iterable
+from weakref import WeakKeyDictionary
 
 import numpy as np
 import pytest
@@ -12,12 +13,13 @@ import requests
 
 from backends.mediapipe_solutions import BodyPose, SelfieSegmentation  # first: quiets mediapipe
 from catalogue import Catalogue
-from conftest import DATA, picture
+from frame import Frame
+from helpers import DATA, frame_of, picture, wait_for
 from networks import create_slot, load_model
 from networks.action import ActionModel
-from networks.pose import PoseModel, pose_json
+from networks.pose import PoseModel, make_pose
+from results import ActionResult, PoseResult
 from sources import InputSpec, open_source
-from test_stream import wait_for
 
 import mediapipe as mp  # noqa: E402,I001  (after backends.mediapipe_solutions)
 
@@ -45,7 +47,7 @@ def by_name(result: dict) -> dict[str, dict]:
 def test_body_pose_finds_the_face_and_shoulders(catalogue, name):
     model = body_network(catalogue)
     assert model.estimator.keypoint_names == BODY_NAMES and len(BODY_NAMES) == 33
-    result = model.process(picture(name))
+    result = model.process(frame_of(picture(name))).to_json()
     assert len(result["poses"]) == 1
     points = by_name(result)
     for name in ("nose", "left_eye", "right_eye", "left_shoulder", "right_shoulder"):
@@ -61,9 +63,9 @@ def test_body_pose_finds_the_face_and_shoulders(catalogue, name):
 def test_pose_threshold_leaves_out_less_visible_keypoints(catalogue):
     model = body_network(catalogue)
     frame = picture("astronaut.jpg")
-    everything = by_name(model.process(frame))
+    everything = by_name(model.process(frame_of(frame)).to_json())
     model.settings.confidence_threshold = 0.99
-    strict = model.process(frame)["poses"][0]
+    strict = model.process(frame_of(frame)).to_json()["poses"][0]
     kept = {kp["id"] for kp in strict["keypoints"]}
     assert "nose" in {kp["name"] for kp in strict["keypoints"]}
     assert len(kept) < len(everything) and all(kp["confidence"] >= 0.99
@@ -75,20 +77,20 @@ def test_hand_pose_finds_no_hand_in_a_cat(catalogue):
     """No hand picture ships with the tests; a cat has no hands, so none may be found."""
     model = load_model(catalogue.find("pose", "hands"))
     assert len(model.estimator.keypoint_names) == 21 and model.estimator.links
-    assert model.process(picture("chelsea.jpg")) == {"poses": []}
+    assert model.process(frame_of(picture("chelsea.jpg"))).poses == ()
 
 
 def test_pose_draws_at_the_keypoints(catalogue):
     model = body_network(catalogue)
     frame = picture("astronaut.jpg")
-    result = model.process(frame)
+    result = model.process(frame_of(frame))
     drawn = frame.copy()
     model.draw(drawn, result)
     height, width = frame.shape[:2]
-    for keypoint in result["poses"][0]["keypoints"]:
-        x, y = int(round(keypoint["x"])), int(round(keypoint["y"]))
+    for keypoint in result.poses[0].keypoints:
+        x, y = int(round(keypoint.x)), int(round(keypoint.y))
         if 0 <= x < width and 0 <= y < height:
-            assert not np.array_equal(drawn[y, x], frame[y, x]), keypoint["name"]
+            assert not np.array_equal(drawn[y, x], frame[y, x]), keypoint.name
 
 
 def test_selfie_mask_marks_the_person(catalogue):
@@ -125,11 +127,11 @@ def posed(changes: dict[str, tuple[float, float]] | None = None, hips: np.ndarra
     return {name: hips + rotation @ np.array(offset) * TORSO for name, offset in offsets.items()}
 
 
-def pose_data(points: dict[str, np.ndarray], rng: np.random.Generator) -> dict:
-    """The pose network's JSON for one person, with a little landmark jitter."""
+def pose_result(points: dict[str, np.ndarray], rng: np.random.Generator) -> PoseResult:
+    """The pose network's result for one person, with a little landmark jitter."""
     keypoints = [(*(points[name] + rng.normal(0, 0.01 * TORSO, 2)), 0.98) if name in points
                  else (0.0, 0.0, 0.05) for name in BODY_NAMES]
-    return {"poses": [pose_json(keypoints, BODY_NAMES, [], 0.5)]}
+    return PoseResult(0, 0.0, (make_pose(keypoints, BODY_NAMES, [], 0.5),))
 
 
 class NoPose:
@@ -142,28 +144,25 @@ class NoPose:
         raise AssertionError("the action network ran its own pose estimation")
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def action_model(body_pose=None) -> ActionModel:
     return ActionModel("pose-actions", body_pose or NoPose())
 
 
-def play(model: ActionModel, bodies: Iterable[dict[str, np.ndarray]]) -> list[dict]:
+FRAMES_PLAYED: WeakKeyDictionary[ActionModel, int] = WeakKeyDictionary()
+
+
+def next_frame(model: ActionModel) -> Frame:
+    """The model's next blank frame of a 30 fps video (capture times go on across calls)."""
+    index = FRAMES_PLAYED.get(model, 0)
+    FRAMES_PLAYED[model] = index + 1
+    return frame_of(BLANK, index, 1000.0 + index / FPS)
+
+
+def play(model: ActionModel, bodies: Iterable[dict[str, np.ndarray]]) -> list[ActionResult]:
     """Feed one body a frame at 30 fps, as the pipeline does; every frame's result."""
-    clock = model.clock if isinstance(model.clock, FakeClock) else FakeClock()
-    model.clock = clock
     rng = np.random.default_rng(7)
-    results = []
-    for body in bodies:
-        results.append(model.process(BLANK, pose_data(body, rng)))
-        clock.now += 1 / FPS
-    return results
+    return [model.process(next_frame(model), {"pose": pose_result(body, rng)})
+            for body in bodies]
 
 
 def frames(seconds: float) -> range:
@@ -222,53 +221,53 @@ def falling_over(seconds: float) -> list[dict[str, np.ndarray]]:
     return bodies
 
 
-def last_label(results: list[dict]) -> str | None:
-    return results[-1]["label"]
+def last_label(results: list[ActionResult]) -> str | None:
+    return results[-1].label
 
 
 # ---- the action rules ------------------------------------------------------------------------
 
 def test_standing_still_is_standing():
     results = play(action_model(), standing_still(1.5))
-    assert last_label(results) == "standing" and results[-1]["confidence"] > 0.9
-    assert set(results[-1]["scores"]) == {"hands_up", "waving", "squatting", "walking",
+    assert last_label(results) == "standing" and results[-1].confidence > 0.9
+    assert set(results[-1].scores) == {"hands_up", "waving", "squatting", "walking",
                                           "falling", "standing"}
 
 
 def test_both_hands_held_up_is_hands_up_not_waving():
     model = action_model()
     results = play(model, standing_still(0.5) + [posed(HANDS_UP) for _ in frames(1.0)])
-    assert last_label(results) == "hands_up" and results[-1]["confidence"] > 0.9
-    assert results[-1]["scores"]["waving"] < 0.1
-    assert results[-1]["scores"]["standing"] < 0.1
+    assert last_label(results) == "hands_up" and results[-1].confidence > 0.9
+    assert results[-1].scores["waving"] < 0.1
+    assert results[-1].scores["standing"] < 0.1
 
 
 def test_a_raised_hand_swinging_is_waving():
     results = play(action_model(), standing_still(0.5) + waving_right_hand(1.5))
-    assert last_label(results) == "waving" and results[-1]["confidence"] > 0.8
-    assert results[-1]["scores"]["hands_up"] < 0.1
+    assert last_label(results) == "waving" and results[-1].confidence > 0.8
+    assert results[-1].scores["hands_up"] < 0.1
 
 
 def test_lowering_the_hips_with_bent_knees_is_squatting():
     results = play(action_model(), standing_still(0.5) + squatting_down(1.5))
-    assert last_label(results) == "squatting" and results[-1]["confidence"] > 0.9
-    assert max(r["scores"]["falling"] for r in results) < 0.2, "a slow squat is not a fall"
+    assert last_label(results) == "squatting" and results[-1].confidence > 0.9
+    assert max(r.scores["falling"] for r in results) < 0.2, "a slow squat is not a fall"
 
 
 def test_alternating_legs_moving_across_is_walking():
     results = play(action_model(), walking_across(2.0))
-    assert last_label(results) == "walking" and results[-1]["confidence"] > 0.8
-    assert results[-1]["scores"]["standing"] < 0.1
+    assert last_label(results) == "walking" and results[-1].confidence > 0.8
+    assert results[-1].scores["standing"] < 0.1
 
 
 def test_toppling_to_the_floor_is_falling_for_a_while():
     model = action_model()
     results = play(model, standing_still(1.0) + falling_over(0.5))
-    assert results[29]["label"] == "standing"
-    assert last_label(results) == "falling" and results[-1]["confidence"] > 0.9
+    assert results[29].label == "standing"
+    assert last_label(results) == "falling" and results[-1].confidence > 0.9
     lying = play(model, [posed(hips=np.array([320.0, FLOOR - 15]), turn_degrees=85)] * 60)
-    assert lying[30]["label"] == "falling", "reported for a while after"
-    assert lying[-1]["label"] != "falling", "and then no longer"
+    assert lying[30].label == "falling", "reported for a while after"
+    assert lying[-1].label != "falling", "and then no longer"
 
 
 def test_skip_frames_holds_the_answer_while_the_history_grows():
@@ -276,20 +275,21 @@ def test_skip_frames_holds_the_answer_while_the_history_grows():
     model.settings.skip_frames = 29
     first = play(model, standing_still(1 / FPS))[0]
     held = play(model, [posed(HANDS_UP) for _ in range(29)])
-    assert first["label"] == "standing"
-    assert all(result == first for result in held)
-    assert play(model, [posed(HANDS_UP)])[0]["label"] == "hands_up"
+    assert first.label == "standing"
+    assert all((r.label, r.confidence, r.scores) == (first.label, first.confidence,
+                                                    first.scores) for r in held)
+    assert play(model, [posed(HANDS_UP)])[0].label == "hands_up"
 
 
 def test_confidence_threshold_hides_weak_answers():
     half_raised = {"left_wrist": (0.45, -1.5), "right_wrist": (-0.45, -1.5)}
     model = action_model()
     result = play(model, [posed(half_raised) for _ in frames(1.0)])[-1]
-    assert result["label"] == "hands_up" and 0.55 < result["confidence"] < 0.8
+    assert result.label == "hands_up" and 0.55 < result.confidence < 0.8
     model.settings.confidence_threshold = 0.9
     hidden = play(model, [posed(half_raised)])[-1]
-    assert hidden["label"] is None and hidden["confidence"] == 0.0
-    assert hidden["scores"]["hands_up"] == pytest.approx(result["confidence"], abs=0.05)
+    assert hidden.label is None and hidden.confidence == 0.0
+    assert hidden.scores["hands_up"] == pytest.approx(result.confidence, abs=0.05)
 
 
 class CountingPose:
@@ -310,11 +310,11 @@ class CountingPose:
 def test_hand_keypoints_cannot_drive_it_so_it_finds_the_body_itself():
     own = CountingPose()
     model = action_model(own)
-    model.clock = FakeClock()
     hand = [(300.0 + i, 200.0 + i, 0.9) for i in range(21)]
-    result = model.process(BLANK, {"poses": [pose_json(hand, HAND_NAMES, [], 0.5)]})
-    assert own.calls == 1 and result["label"] == "standing"
-    model.process(BLANK, {"poses": []})
+    hands = PoseResult(0, 0.0, (make_pose(hand, HAND_NAMES, [], 0.5),))
+    result = model.process(next_frame(model), {"pose": hands})
+    assert own.calls == 1 and result.label == "standing"
+    model.process(next_frame(model), {"pose": PoseResult(1, 0.0, ())})
     assert own.calls == 2
 
 
@@ -324,20 +324,20 @@ def test_without_a_pose_result_it_runs_its_own_body_pose(catalogue):
     found = []
     estimate = model.body_pose.estimate
     model.body_pose.estimate = lambda image: found.append(estimate(image)) or found[-1]
-    result = model.process(picture("astronaut.jpg"), None)
+    result = model.process(frame_of(picture("astronaut.jpg")))
     assert len(found) == 1 and len(found[0]) == 1, "its own BodyPose ran, and found her"
-    assert set(result) == {"label", "confidence", "scores"}
-    assert model.process(picture("chelsea.jpg"), None)["label"] is None
+    assert set(result.to_json()) == {"frame", "timestamp", "label", "confidence", "scores"}
+    assert model.process(frame_of(picture("chelsea.jpg"), 1, 1.0)).label is None
     assert len(found) == 2
 
 
 def test_action_draws_its_label_bottom_left():
     model = action_model()
     drawn = BLANK.copy()
-    model.draw(drawn, {"label": "waving", "confidence": 0.82, "scores": {}})
+    model.draw(drawn, ActionResult(0, 0.0, "waving", 0.82, {}))
     assert drawn[240:].any() and not drawn[:240].any()
     idle = BLANK.copy()
-    model.draw(idle, {"label": None, "confidence": 0.0, "scores": {}})
+    model.draw(idle, ActionResult(0, 0.0, None, 0.0, {}))
     assert idle[240:].any() and not idle[:240].any(), "'no action' shows the network runs"
     assert not np.array_equal(idle, drawn)
 

@@ -1,18 +1,13 @@
 """The README stays true to the code."""
 from __future__ import annotations
 
-import sys
-
-from conftest import ROOT
-
-sys.path.insert(0, str(ROOT / "tools"))
-
-from settings_table import README, readme_table_block, settings_table  # noqa: E402
+from helpers import ROOT
+from tools.settings_table import README, readme_table_block, settings_table
 
 
 def test_readme_settings_table_is_current():
     assert readme_table_block(README.read_text()) == settings_table(), \
-        "run: .venv/bin/python tools/settings_table.py --write"
+        "run: .venv/bin/python -m tools.settings_table --write"
 
 
 def test_readme_opens_with_the_run_and_test_commands():

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from mjpeg_client import MjpegViewer, decode
 from sources import InputSpec, open_source
-from test_stream import wait_for
+from helpers import wait_for
 from utils import MAX_BODY_BYTES, PropertyRegistry, attribute_property, rest_property
 
 

@@ -7,11 +7,10 @@ import numpy as np
 import pytest
 import requests
 
-from conftest import DATA, picture
+from helpers import DATA, frame_of, picture, wait_for
 from networks import create_slot, load_model
 from networks.background import GREEN_SCREEN, backdrop, blurred
 from sources import InputSpec, open_source
-from test_stream import wait_for
 
 PERSON = "person"
 # (x, y) of a face pixel in each portrait; both have a flag (background) in the top-left corner
@@ -34,15 +33,15 @@ def matting(request, catalogue):
 
 
 def fractions(result: dict) -> dict[str, float]:
-    return {c["label"]: c["fraction"] for c in result["classes"]}
+    return {c.label: c.fraction for c in result.classes}
 
 
 @pytest.mark.parametrize("name", sorted(FACES))
 def test_deeplab_finds_the_person_where_the_person_is(deeplab, name):
     frame = picture(name)
-    result = deeplab.process(frame)
+    result = deeplab.process(frame_of(frame))
     assert fractions(result)[PERSON] > 0.2
-    classes = result["_mask"]
+    classes = result.mask
     assert classes.shape == frame.shape[:2] and classes.dtype == np.uint8
     person = classes == deeplab.segmenter.labels.index(PERSON)
     x, y = FACES[name]
@@ -53,19 +52,19 @@ def test_deeplab_finds_the_person_where_the_person_is(deeplab, name):
 
 
 def test_deeplab_result_lists_every_class_present_by_share(deeplab):
-    result = deeplab.process(picture("chelsea.jpg"))
-    classes = result["classes"]
-    assert classes[0]["label"] == "cat" and classes[0]["fraction"] > 0.5
-    assert all(set(c) == {"label", "class_id", "fraction"} for c in classes)
-    assert classes == sorted(classes, key=lambda c: -c["fraction"])
+    result = deeplab.process(frame_of(picture("chelsea.jpg")))
+    classes = result.classes
+    assert classes[0].label == "cat" and classes[0].fraction > 0.5
+    assert all(set(c) == {"label", "class_id", "fraction"} for c in result.to_json()["classes"])
+    assert list(classes) == sorted(classes, key=lambda c: -c.fraction)
     assert "background" in fractions(result)
-    assert sum(c["fraction"] for c in classes) == pytest.approx(1.0, abs=1e-3)
+    assert sum(c.fraction for c in classes) == pytest.approx(1.0, abs=1e-3)
     assert len(deeplab.segmenter.labels) == 21 and deeplab.segmenter.labels[0] == "background"
 
 
 def test_segmentation_draw_tints_the_classes_and_adds_a_legend(deeplab):
     frame = picture("astronaut.jpg")
-    result = deeplab.process(frame)
+    result = deeplab.process(frame_of(frame))
     drawn = frame.copy()
     deeplab.draw(drawn, result)
     x, y = FACES["astronaut.jpg"]
@@ -86,9 +85,9 @@ def test_segmentation_draw_tints_the_classes_and_adds_a_legend(deeplab):
 @pytest.mark.parametrize("name", sorted(FACES))
 def test_matting_separates_the_person_from_the_background(matting, name):
     frame = picture(name)
-    result = matting.process(frame)
-    assert 0.3 < result["foreground_fraction"] < 0.85
-    mask = result["_mask"]
+    result = matting.process(frame_of(frame))
+    assert 0.3 < result.foreground_fraction < 0.85
+    mask = result.mask
     assert mask.shape == frame.shape[:2] and mask.dtype == np.float32
     assert 0.0 <= mask.min() and mask.max() <= 1.0
     x, y = FACES[name]
@@ -108,7 +107,7 @@ def detail(patch: np.ndarray) -> float:
 @pytest.mark.parametrize("name", sorted(FACES))
 def test_each_mode_replaces_the_background_and_keeps_the_person(matting, name):
     frame = picture(name)
-    result = matting.process(frame)
+    result = matting.process(frame_of(frame))
     height, width = frame.shape[:2]
     drawn = {}
     for mode in ("blur", "colour", "image"):

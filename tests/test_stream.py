@@ -8,18 +8,8 @@ import time
 import numpy as np
 
 import broadcast
+from helpers import wait_for
 from mjpeg_client import MjpegViewer, decode
-
-
-def wait_for(condition, timeout: float = 20.0, interval: float = 0.05):
-    """Poll until condition() is truthy; the value, or AssertionError after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError("condition not met in time")
 
 
 def test_video_feed_parts_carry_headers_and_decodable_jpegs(server):

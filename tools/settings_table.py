@@ -1,7 +1,7 @@
 """The README's table of live settings, from the same registry the server uses.
 
-    .venv/bin/python tools/settings_table.py           # print it
-    .venv/bin/python tools/settings_table.py --write   # put it in README.md
+    .venv/bin/python -m tools.settings_table         # print it
+    .venv/bin/python -m tools.settings_table --write   # put it in README.md
 
 Loads every network type's default network, so that every setting is listed.
 """
@@ -10,13 +10,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from catalogue import Catalogue  # noqa: E402
-from networks import MODEL_CLASSES, create_slot  # noqa: E402
-from sources import PatternSource  # noqa: E402
-from stream import Pipeline  # noqa: E402
-from utils import Property  # noqa: E402
+from catalogue import Catalogue
+from networks import MODEL_CLASSES, create_slot
+from sources import PatternSource
+from stream import Pipeline
+from utils import Property
 
 
 def _range(prop: Property) -> str:

@@ -1,0 +1,92 @@
+"""What several test modules share: paths, polling, free ports, the app in a subprocess,
+Chromium's arguments, frames, and stand-in network backends."""
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+import cv2
+import numpy as np
+
+from frame import Frame
+from results import Detection
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "tests" / "data"
+CHROMIUM = "/usr/bin/chromium"
+# As root on a machine with no network: no sandbox, no background traffic to Google's hosts.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+
+T = TypeVar("T")
+
+
+def wait_for(condition: Callable[[], T], timeout: float = 20.0, interval: float = 0.05) -> T:
+    """Poll until condition() is truthy; the value, or AssertionError after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("condition not met in time")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def run_app(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """Run app.py with these arguments to its end."""
+    return subprocess.run([sys.executable, "app.py", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def picture(name: str) -> np.ndarray:
+    """One of the test pictures in tests/data (see its README)."""
+    image = cv2.imread(str(DATA / name))
+    assert image is not None, f"cannot read {name}"
+    return image
+
+
+def frame_of(image: Any, index: int = 0, timestamp: float = 0.0) -> Frame:
+    """A captured frame of `image`, as the pipeline hands models."""
+    return Frame(image, index, timestamp)
+
+
+class FixedScores:
+    """A classifier backend that returns the scores it is given, in turn."""
+
+    labels = ["a", "b"]
+
+    def __init__(self, *scores: list[float]) -> None:
+        self._scores = list(scores)
+
+    def classify(self, _image: np.ndarray) -> np.ndarray:
+        return np.array(self._scores.pop(0), np.float32)
+
+
+class ConstantScores:
+    """A classifier backend that gives the same scores on every frame."""
+
+    labels = ["a", "b"]
+
+    def classify(self, _image: np.ndarray) -> np.ndarray:
+        return np.array([0.9, 0.1], np.float32)
+
+
+class StillPerson:
+    """A detector backend that sees one person, standing still."""
+
+    labels = ["person"]
+
+    def detect(self, image: np.ndarray, confidence_threshold: float,
+               nms_threshold: float) -> list[Detection]:
+        return [Detection(0, "person", 0.9, (10.0, 10.0, 50.0, 90.0))]
