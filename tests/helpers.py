@@ -2,6 +2,7 @@
 Chromium's arguments, frames, and stand-in network backends."""
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from typing import Any, Callable, TypeVar
 
 import cv2
 import numpy as np
+from jsonschema import Draft202012Validator
 
 from frame import Frame
 from results import Detection
@@ -23,7 +25,14 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
 
+RESULTS_SCHEMA = json.loads((ROOT / "docs" / "results.schema.json").read_text())
+
 T = TypeVar("T")
+
+
+def validate_results(results: dict[str, Any]) -> None:
+    """Raise jsonschema.ValidationError unless a /results body follows the published schema."""
+    Draft202012Validator(RESULTS_SCHEMA).validate(results)
 
 
 def wait_for(condition: Callable[[], T], timeout: float = 20.0, interval: float = 0.05) -> T:

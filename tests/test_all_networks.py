@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import requests
 
-from helpers import DATA, wait_for
+from helpers import DATA, validate_results, wait_for
 from frame import Frame
 from model import NETWORK_TYPES, NO_INPUTS, Inputs, Model, ModelSlot
 from mjpeg_client import MjpegViewer, decode
@@ -79,6 +79,7 @@ def test_all_six_default_networks_run_together_while_the_stream_serves(start_ser
     results = wait_for(lambda: (r := server.get("/results").json()) and all(r.values()) and r,
                        timeout=60)
     assert set(results) == set(NETWORK_TYPES)
+    validate_results(results)
     assert any(c["label"] == "person" for c in results["segmentation"]["classes"])
     assert any(d["label"] == "person" for d in results["detection"]["detections"])
     assert results["pose"]["poses"] and results["classification"]["classes"]
@@ -87,8 +88,13 @@ def test_all_six_default_networks_run_together_while_the_stream_serves(start_ser
         indexes = [part.frame_index for part in viewer.parts(5)]
     assert indexes == sorted(set(indexes))
     stats = server.get("/stats").json()
+    assert stats["network_mode"] == "async"
     assert all(stats["networks"][t]["ms"] > 0 and stats["networks"][t]["enabled"]
+               and stats["networks"][t]["fps"] > 0
+               and stats["networks"][t]["result_age_frames"] is not None
                for t in NETWORK_TYPES)
+    synchronous = requests.put(server.url + "/stream/network_mode", data='"sync"', timeout=10)
+    assert synchronous.json() == "sync"
     sequential = requests.put(server.url + "/stream/parallel_networks", data="false",
                               timeout=10)
     assert sequential.json() is False

@@ -350,6 +350,7 @@ def test_track_ids_are_not_used_again_after_a_switch_of_network():
     first.settings.tracking_enabled = True
     ids = [first.process(frame_of(image)).detections[0].track_id for _ in range(3)]
     second = DetectionModel("second", StillPerson())
+    second.settings.tracking_enabled = True
     second.take_over(first)
     later = [second.process(frame_of(image)).detections[0].track_id for _ in range(3)]
     assert ids == [None, None, 0] and later == [None, None, 1]
