@@ -272,7 +272,7 @@ def _gstreamer_available() -> bool:
                for line in cv2.getBuildInformation().splitlines())
 
 
-def _open_capture(target: str | int, api: int, description: str,
+def _open_capture(target: str, api: int, description: str,
                   params: list[int] | None = None) -> cv2.VideoCapture:
     capture = cv2.VideoCapture(target, api, params or [])
     if not capture.isOpened():
