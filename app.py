@@ -19,6 +19,7 @@ from catalogue import Catalogue, CustomOptions, ModelError, describe
 from mjpeg import CONTENT_TYPE
 from model import NETWORK_TYPES, ModelSlot
 from networks import create_slot
+import quiet
 from sources import FLIP_METHODS, InputSpec, SourceError, open_source
 from stream import DEFAULT_NETWORK_MODE, NETWORK_MODES, Pipeline
 from utils import MAX_BODY_BYTES, InvalidValue, ReadOnly
@@ -212,7 +213,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="async (default): the video keeps the input's rate and each "
                              "network runs at its own; sync: every frame waits for every "
                              "network (also live: /stream/network_mode)")
-    server.add_argument("--verbose", action="store_true", help="log every request")
+    server.add_argument("--verbose", action="store_true",
+                        help="log every request, and show the runtimes' own console output")
     networks = parser.add_argument_group(
         "networks", "each flag alone loads the type's default network; NAME is a catalogue name "
                     "or alias (see --list-models) or a path to your own .onnx/.tflite file")
@@ -329,6 +331,7 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    quiet.start(args.verbose)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     return run(args)

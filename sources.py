@@ -64,10 +64,21 @@ class PatternSource:
         self.pace = rate
         self._size = (width, height)
         self._background = self._make_background(width, height)
+        photo = self._read_photo()
         side = max(1, min(height // 2, width))
-        self._photo = cv2.resize(cv2.imread(str(PATTERN_PHOTO)), (side, side),
-                                 interpolation=cv2.INTER_AREA)
+        self._photo = cv2.resize(photo, (side, side), interpolation=cv2.INTER_AREA)
         self._count = 0
+
+    @staticmethod
+    def _read_photo() -> np.ndarray:
+        try:
+            data = np.fromfile(PATTERN_PHOTO, np.uint8)
+        except OSError as error:
+            raise SourceError(f"test pattern: cannot read its picture: {error}") from None
+        photo = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+        if photo is None:
+            raise SourceError(f"test pattern: its picture {PATTERN_PHOTO} is not a readable image")
+        return photo
 
     @staticmethod
     def _make_background(width: int, height: int) -> np.ndarray:
@@ -261,7 +272,7 @@ def _gstreamer_available() -> bool:
                for line in cv2.getBuildInformation().splitlines())
 
 
-def _open_capture(target: str | int, api: int, description: str,
+def _open_capture(target: str, api: int, description: str,
                   params: list[int] | None = None) -> cv2.VideoCapture:
     capture = cv2.VideoCapture(target, api, params or [])
     if not capture.isOpened():

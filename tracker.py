@@ -19,7 +19,7 @@ class _Track:
 
 
 class IouTracker:
-    """Frame-to-frame IoU tracker (Bochinski et al. 2017, as in jetson-inference's objectTrackerIOU).
+    """Frame-to-frame IoU tracker (Bochinski et al. 2017), as jetson-inference's objectTrackerIOU.
 
     The settings are plain attributes, read on every update, so they may be changed between frames:
     `min_frames` matched frames confirm a track (it gets an id), a track unmatched for more than
@@ -27,11 +27,10 @@ class IouTracker:
     when their IoU is at least `overlap_threshold`.
     """
 
-    def __init__(self, min_frames: int = 3, drop_frames: int = 15,
-                 overlap_threshold: float = 0.5) -> None:
-        self.min_frames = min_frames
-        self.drop_frames = drop_frames
-        self.overlap_threshold = overlap_threshold
+    def __init__(self) -> None:
+        self.min_frames = 3
+        self.drop_frames = 15
+        self.overlap_threshold = 0.5
         self._tracks: list[_Track] = []
         self._next_id = 0
         self._lock = threading.Lock()
@@ -42,7 +41,8 @@ class IouTracker:
             self._tracks = []
 
     def update(self, detections: list[Detection]) -> list[Detection]:
-        """Track one frame: copies of `detections`, in order, with the confirmed track's id or None."""
+        """Track one frame: copies of `detections`, in order, each with its confirmed track's
+        id or None."""
         with self._lock:
             # drop here rather than after the last miss, so a lowered drop_frames applies at once
             self._tracks = [track for track in self._tracks if track.lost <= self.drop_frames]
@@ -72,7 +72,7 @@ class IouTracker:
                  for index, detection in enumerate(detections)
                  if detection.class_id == track.class_id
                  and (iou := box_iou(track.box, detection.box)) > 0 and iou >= threshold]
-        pairs.sort(key=lambda pair: -pair[0])  # stable: ties go to the older track, earlier detection
+        pairs.sort(key=lambda pair: -pair[0])  # stable: ties go to the older track, first detection
         matches: dict[int, _Track] = {}
         taken: set[int] = set()
         for _, track_index, index in pairs:

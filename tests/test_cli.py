@@ -24,6 +24,17 @@ def test_bad_input_exits_2_with_a_one_line_message(uri):
     assert len(lines) == 1 and uri in lines[0], result.stderr
 
 
+def test_missing_test_pattern_picture_exits_2_with_a_one_line_message():
+    code = ("import sys, pathlib, sources, app; "
+            "sources.PATTERN_PHOTO = pathlib.Path('/no/such/astronaut.jpg'); "
+            "sys.exit(app.main(['--port', '0']))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: input test pattern:"), result.stderr
+    assert result.stderr.count("\n") == 1 and "/no/such/astronaut.jpg" in result.stderr
+
+
 @pytest.mark.parametrize("args", [["--no-such-flag"], ["--input-flip", "sideways"],
                                   ["--jpeg-quality", "0"], ["--ssl-cert", "cert.pem"],
                                   ["--input-width", "-5"], ["--input-width", "70000"],

@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 import pytest
 
+import sources
 from mjpeg_client import MjpegViewer, decode
 from sources import InputSpec, SourceError, PatternSource, flip_frame, open_source
 from stream import Backoff, CaptureThread, LatestFrame
@@ -111,6 +112,17 @@ def test_test_pattern_moves_and_has_the_asked_size():
     first, second = pattern.read(), pattern.read()
     assert first.shape == (200, 320, 3)
     assert not np.array_equal(first, second)
+
+
+@pytest.mark.parametrize("content, reason", [(None, "No such file"), (b"", "not a readable"),
+                                             (b"not a JPEG", "not a readable")])
+def test_test_pattern_without_its_picture_says_so(tmp_path, monkeypatch, content, reason):
+    photo = tmp_path / "astronaut.jpg"
+    if content is not None:
+        photo.write_bytes(content)
+    monkeypatch.setattr(sources, "PATTERN_PHOTO", photo)
+    with pytest.raises(SourceError, match=f"test pattern: .*{reason}"):
+        open_source(InputSpec(uri="test://"))
 
 
 def test_backoff_doubles_up_to_its_cap_and_resets():

@@ -24,13 +24,22 @@ def confirmed_id(tracker: IouTracker, detection: Detection) -> int:
     return track_id
 
 
+def tracker_with(**settings: float) -> IouTracker:
+    """A new IouTracker with these settings changed, as the detection network changes them."""
+    tracker = IouTracker()
+    for name, value in settings.items():
+        assert hasattr(tracker, name), name
+        setattr(tracker, name, value)
+    return tracker
+
+
 def test_defaults_are_jetsons():
     tracker = IouTracker()
     assert (tracker.min_frames, tracker.drop_frames, tracker.overlap_threshold) == (3, 15, 0.5)
 
 
 def test_moving_box_keeps_one_id_once_confirmed():
-    tracker = IouTracker(min_frames=3)
+    tracker = tracker_with(min_frames=3)
     seen = [ids(tracker, det(5 * frame, 2 * frame)) for frame in range(20)]
     assert seen[:2] == [[None], [None]]
     assert {track_id for (track_id,) in seen[2:]} == {seen[2][0]}
@@ -38,7 +47,7 @@ def test_moving_box_keeps_one_id_once_confirmed():
 
 
 def test_update_returns_copies_with_the_detections_fields():
-    tracker = IouTracker(min_frames=1)
+    tracker = tracker_with(min_frames=1)
     detection = det(10, 20)
     (out,) = tracker.update([detection])
     assert detection.track_id is None
@@ -48,7 +57,7 @@ def test_update_returns_copies_with_the_detections_fields():
 
 
 def test_gap_up_to_drop_frames_keeps_the_id():
-    tracker = IouTracker(min_frames=3, drop_frames=15)
+    tracker = tracker_with(min_frames=3, drop_frames=15)
     first = confirmed_id(tracker, det(0))
     for _ in range(15):
         assert ids(tracker) == []
@@ -56,7 +65,7 @@ def test_gap_up_to_drop_frames_keeps_the_id():
 
 
 def test_gap_longer_than_drop_frames_gives_a_new_id():
-    tracker = IouTracker(min_frames=3, drop_frames=15)
+    tracker = tracker_with(min_frames=3, drop_frames=15)
     first = confirmed_id(tracker, det(0))
     for _ in range(16):
         ids(tracker)
@@ -67,7 +76,7 @@ def test_gap_longer_than_drop_frames_gives_a_new_id():
 
 
 def test_unconfirmed_track_survives_a_short_gap():
-    tracker = IouTracker(min_frames=3, drop_frames=2)
+    tracker = tracker_with(min_frames=3, drop_frames=2)
     assert ids(tracker, det(0)) == [None]
     ids(tracker)
     ids(tracker)
@@ -77,7 +86,7 @@ def test_unconfirmed_track_survives_a_short_gap():
 
 def test_crossing_objects_of_one_class_keep_their_ids():
     # A goes right on rows 0-100, B goes left on rows 60-160: when they pass, IoU(A, B) = 0.25.
-    tracker = IouTracker(min_frames=1)
+    tracker = tracker_with(min_frames=1)
     first_a, first_b = ids(tracker, det(0, 0), det(200, 60))
     assert None not in (first_a, first_b) and first_a != first_b
     for step in range(1, 21):
@@ -88,7 +97,7 @@ def test_crossing_objects_of_one_class_keep_their_ids():
 
 
 def test_matching_is_greedy_by_highest_iou_not_by_track_order():
-    tracker = IouTracker(min_frames=1)
+    tracker = tracker_with(min_frames=1)
     old, new = ids(tracker, det(0), det(20))  # track 'old' is older, listed first
     near_new, near_old = det(15), det(-25)
     assert box_iou(det(0).box, near_new.box) > box_iou(det(0).box, near_old.box) >= 0.5
@@ -99,7 +108,7 @@ def test_matching_is_greedy_by_highest_iou_not_by_track_order():
 
 
 def test_different_classes_never_match():
-    tracker = IouTracker(min_frames=1)
+    tracker = tracker_with(min_frames=1)
     person, car = ids(tracker, det(0, class_id=1), det(0, class_id=2))
     assert None not in (person, car) and person != car
     for _ in range(5):
@@ -109,7 +118,7 @@ def test_different_classes_never_match():
 
 
 def test_jump_below_overlap_threshold_starts_a_new_track():
-    tracker = IouTracker(min_frames=1, overlap_threshold=0.5)
+    tracker = tracker_with(min_frames=1, overlap_threshold=0.5)
     (first,) = ids(tracker, det(0))
     assert box_iou(det(0).box, det(40).box) < 0.5
     (jumped,) = ids(tracker, det(40))
@@ -117,7 +126,7 @@ def test_jump_below_overlap_threshold_starts_a_new_track():
 
 
 def test_overlap_exactly_at_threshold_matches():
-    tracker = IouTracker(min_frames=1, overlap_threshold=0.5)
+    tracker = tracker_with(min_frames=1, overlap_threshold=0.5)
     (first,) = ids(tracker, det(0))
     half = det(0, width=50)
     assert box_iou(det(0).box, half.box) == 0.5
@@ -125,7 +134,7 @@ def test_overlap_exactly_at_threshold_matches():
 
 
 def test_overlap_threshold_changed_live():
-    tracker = IouTracker(min_frames=1, overlap_threshold=0.5)
+    tracker = tracker_with(min_frames=1, overlap_threshold=0.5)
     (first,) = ids(tracker, det(0))
     tracker.overlap_threshold = 0.4  # IoU of a 40 px jump is 60/140 = 0.43
     assert ids(tracker, det(40)) == [first]
@@ -135,7 +144,7 @@ def test_overlap_threshold_changed_live():
 
 
 def test_min_frames_changed_live():
-    tracker = IouTracker(min_frames=5)
+    tracker = tracker_with(min_frames=5)
     assert ids(tracker, det(0)) == [None]
     assert ids(tracker, det(0)) == [None]
     tracker.min_frames = 3
@@ -149,7 +158,7 @@ def test_min_frames_changed_live():
 
 
 def test_drop_frames_changed_live():
-    tracker = IouTracker(min_frames=1, drop_frames=15)
+    tracker = tracker_with(min_frames=1, drop_frames=15)
     (first,) = ids(tracker, det(0))
     for _ in range(5):
         ids(tracker)
@@ -165,7 +174,7 @@ def test_drop_frames_changed_live():
 
 
 def test_ids_increase_and_are_never_reused_even_after_reset():
-    tracker = IouTracker(min_frames=1, drop_frames=0)
+    tracker = tracker_with(min_frames=1, drop_frames=0)
     issued = [ids(tracker, det(0))[0]]
     ids(tracker)
     issued += ids(tracker, det(0))  # dropped after one miss: a new id
