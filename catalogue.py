@@ -23,7 +23,6 @@ BACKEND_MODULES = {
     "onnx-yolo": "onnxruntime", "onnx-u2net": "onnxruntime", "mediapipe-classifier": "mediapipe",
     "mediapipe-segmenter": "mediapipe", "mediapipe-pose": "mediapipe",
     "mediapipe-hands": "mediapipe", "mediapipe-selfie": "mediapipe", "opencv-hog": "cv2",
-    "jetson": "jetson_inference",
 }
 CUSTOM_ONNX_BACKENDS = {"classification": {"classifier": "onnx-classifier"},
                         "detection": {"yolo": "onnx-yolo", "ssd": "onnx-ssd"}}
@@ -87,8 +86,7 @@ class CatalogueEntry:
         if module is None:
             return f"unknown backend {self.backend}"
         if importlib.util.find_spec(module) is None:
-            return "jetson-only (needs jetson-inference)" if self.backend == "jetson" else (
-                f"needs the Python package {module}")
+            return f"needs the Python package {module}"
         return None
 
     def availability(self) -> str | None:

@@ -132,8 +132,6 @@ def test_classification_threshold_hides_weak_classes():
 def test_unknown_name_lists_the_valid_ones(catalogue):
     with pytest.raises(ModelError, match="valid names: nanodet-coco, hog-people"):
         catalogue.resolve("detection", "yolo9000")
-    with pytest.raises(ModelError, match="jetson-only"):
-        catalogue.resolve("detection", "ssd-mobilenet-v2")
 
 
 def test_missing_corrupt_and_mismatched_files_are_clear_errors(tmp_path):
@@ -185,7 +183,6 @@ def test_custom_onnx_classifier_runs_with_its_labels(tmp_path, catalogue):
 @pytest.mark.parametrize("args, message", [
     (["--detection", "yolo9000"], "valid names: nanodet-coco, hog-people"),
     (["--classification", "/no/such/model.onnx"], "no such model file"),
-    (["--detection", "ssd-mobilenet-v2"], "jetson-only"),
     (["--detection", "--detection-labels", "labels.txt"], "your own .onnx or .tflite file"),
 ])
 def test_bad_network_flags_exit_2_with_a_message(args, message):
@@ -199,7 +196,6 @@ def test_list_models_marks_what_runs_here():
     assert result.returncode == 0
     rows = {line.split()[1]: line for line in result.stdout.splitlines()[1:]}
     assert "yes (default)" in rows["nanodet-coco"] and "yes (default)" in rows["efficientnet-lite0"]
-    assert "no: jetson-only" in rows["ssd-mobilenet-v2"]
 
 
 @pytest.fixture
