@@ -8,22 +8,19 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib.util
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from backends import registry
+
 NETWORKS_DIR = Path(__file__).resolve().parent / "data" / "networks"
 CATALOGUE_PATH = NETWORKS_DIR / "models.json"
 
-# What each backend needs importable on this machine.
-BACKEND_MODULES = {
-    "onnx-nanodet": "onnxruntime", "onnx-classifier": "onnxruntime", "onnx-ssd": "onnxruntime",
-    "onnx-yolo": "onnxruntime", "onnx-u2net": "onnxruntime", "mediapipe-classifier": "mediapipe",
-    "mediapipe-segmenter": "mediapipe", "mediapipe-pose": "mediapipe",
-    "mediapipe-hands": "mediapipe", "mediapipe-selfie": "mediapipe", "opencv-hog": "cv2",
-}
+# The backends (registry names) of a user's own file: a .tflite classifier; an ONNX file by
+# network type and --<type>-format, the first format the default.
+CUSTOM_TFLITE_BACKEND = "mediapipe-classifier"
 CUSTOM_ONNX_BACKENDS = {"classification": {"classifier": "onnx-classifier"},
                         "detection": {"yolo": "onnx-yolo", "ssd": "onnx-ssd"}}
 
@@ -81,13 +78,8 @@ class CatalogueEntry:
     input: dict[str, Any] = field(default_factory=dict)
 
     def backend_problem(self) -> str | None:
-        """None if its runtime is installed here, else what is missing."""
-        module = BACKEND_MODULES.get(self.backend)
-        if module is None:
-            return f"unknown backend {self.backend}"
-        if importlib.util.find_spec(module) is None:
-            return f"needs the Python package {module}"
-        return None
+        """None if its backend can run here (see backends/registry.py), else why not."""
+        return registry.backends()[self.backend].problem()
 
     def availability(self) -> str | None:
         """None if it can run here (runtime installed, files intact), else why not."""
@@ -187,7 +179,7 @@ def custom_entry(network_type: str, path: Path, options: CustomOptions) -> Catal
     if path.suffix.lower() == ".tflite":
         if network_type != "classification":
             raise ModelError(f"{path}: .tflite files are supported for classification only")
-        backend = "mediapipe-classifier"
+        backend = CUSTOM_TFLITE_BACKEND
     else:
         formats = CUSTOM_ONNX_BACKENDS.get(network_type)
         if formats is None:
@@ -200,8 +192,12 @@ def custom_entry(network_type: str, path: Path, options: CustomOptions) -> Catal
     model_input = {}
     if options.input_size:
         model_input = {"width": options.input_size[0], "height": options.input_size[1]}
-    return CatalogueEntry(path.stem, network_type, backend, f"user model {path}", files=files,
-                          input=model_input)
+    entry = CatalogueEntry(path.stem, network_type, backend, f"user model {path}", files=files,
+                           input=model_input)
+    problem = entry.backend_problem()
+    if problem:
+        raise ModelError(f"{path}: cannot run here: {problem}")
+    return entry
 
 
 def read_labels(path: Path | None, count: int | None = None) -> list[str]:

@@ -1,4 +1,5 @@
-"""The backend registry: one name per backend class, declarations readable without runtimes."""
+"""The backend registry: one name per backend class, declared without importing runtimes, and
+the catalogue's availability and the factory both taken from it."""
 from __future__ import annotations
 
 import json
@@ -8,7 +9,9 @@ import sys
 import pytest
 
 import backends
+from app import build_parser
 from backends.registry import MODULES, Backend, backends as registered, register_backend
+from catalogue import CUSTOM_ONNX_BACKENDS, CUSTOM_TFLITE_BACKEND, Catalogue, ModelError
 from conftest import ROOT
 
 
@@ -64,3 +67,60 @@ def test_backend_modules_import_without_their_runtimes():
 def test_build_makes_the_backend_the_entry_names(catalogue):
     hog = backends.build(catalogue.find("detection", "hog-people"))
     assert type(hog) is registered()["opencv-hog"]
+
+
+def test_every_backend_the_catalogue_names_is_registered():
+    listed = json.loads((ROOT / "data/networks/models.json").read_text())["networks"]
+    custom = [backend for formats in CUSTOM_ONNX_BACKENDS.values() for backend in formats.values()]
+    named = {item["backend"] for item in listed} | {CUSTOM_TFLITE_BACKEND, *custom}
+    assert named - registered().keys() == set()
+
+
+def test_the_command_line_offers_every_custom_onnx_detection_format():
+    for fmt in CUSTOM_ONNX_BACKENDS["detection"]:
+        assert build_parser().parse_args(["--detection-format", fmt]).detection_format == fmt
+
+
+def test_no_network_runs_here_without_its_runtime(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "mediapipe", None)  # as if it were not installed
+    catalogue = Catalogue()
+    assert [entry.name for entry in catalogue.runnable("pose")] == []
+    assert [entry.name for entry in catalogue.runnable("background")] == ["u2netp"]
+    assert catalogue.default("background").name == "u2netp"
+    with pytest.raises(ModelError, match="no pose network can run on this machine"):
+        catalogue.default("pose")
+    with pytest.raises(ModelError, match="efficientnet-lite0 cannot run here: needs the Python "
+                                         "package mediapipe"):
+        catalogue.resolve("classification", "efficientnet")
+    own_file = tmp_path / "mine.tflite"
+    own_file.write_bytes(b"a user's classifier")
+    with pytest.raises(ModelError, match="mine.tflite: cannot run here: needs the Python package"):
+        catalogue.resolve("classification", str(own_file))
+
+
+def run_app_without(package: str, *args: str) -> subprocess.CompletedProcess:
+    """`python app.py ARGS` on a machine without `package`."""
+    code = hide(package) + ("import runpy; sys.argv = ['app.py', *sys.argv[1:]];"
+                            " runpy.run_path('app.py', run_name='__main__')")
+    return subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+
+
+@pytest.mark.parametrize("runtime", ["mediapipe", "onnxruntime"])
+def test_list_models_says_no_where_the_runtime_is_missing(runtime):
+    result = run_app_without(runtime, "--list-models")
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = [line.split(maxsplit=3) for line in result.stdout.splitlines()[1:]]
+    assert len(rows) == len(Catalogue().entries)
+    for _, name, backend, status in rows:
+        if runtime in registered()[backend].requires:
+            assert status.startswith(f"no: needs the Python package {runtime}"), name
+        else:
+            assert status.startswith("yes"), name
+
+
+def test_loading_a_network_whose_runtime_is_missing_is_a_one_line_error():
+    result = run_app_without("onnxruntime", "--detection", "nanodet")
+    assert result.returncode == 2
+    assert result.stderr == ("error: detection network nanodet-coco cannot run here: needs the "
+                             "Python package onnxruntime\n")
