@@ -1,6 +1,7 @@
 """The command line, run as users run it: `python app.py ...` in a subprocess."""
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -14,9 +15,11 @@ from conftest import ROOT
 from mjpeg_client import MjpegViewer, decode
 
 
-def run_app(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+def run_app(*args: str, timeout: float = 60,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """`python app.py ARGS`, with `env` added to the environment."""
     return subprocess.run([sys.executable, "app.py", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout)
+                          text=True, timeout=timeout, env={**os.environ, **(env or {})})
 
 
 def free_port() -> int:
