@@ -282,7 +282,8 @@ def input_spec(args: argparse.Namespace) -> InputSpec:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Start the pipeline and the server; return the exit code when stopped by a signal."""
+    """Start the pipeline and the server; return the exit code when stopped by a signal.
+    ModelError if the catalogue, or a network asked for, cannot be loaded."""
     if args.list_models:
         print(describe(Catalogue()))
         return 0
@@ -292,11 +293,7 @@ def run(args: argparse.Namespace) -> int:
     except OSError as error:
         print(f"error: --ssl-cert/--ssl-key: {error}", file=sys.stderr)
         return 2
-    try:
-        networks = load_networks(args)
-    except ModelError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    networks = load_networks(args)
     try:
         source = open_source(spec)
     except SourceError as error:
@@ -334,7 +331,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     quiet.start(args.verbose)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
-    return run(args)
+    try:
+        return run(args)
+    except ModelError as error:  # --list-models and loading networks alike
+        print(f"error: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

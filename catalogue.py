@@ -2,35 +2,38 @@
 
 A network is named on the command line by a catalogue name or alias, or by a model file path
 (a user's own ONNX or TFLite file). Every file is checked against its sha256 before loading;
-a missing, unreadable or mismatched file is a ModelError naming the file.
+a missing, unreadable or mismatched file is a ModelError naming the file. So is a catalogue
+file that is not valid (a CatalogueError). $DASHBOARD_CATALOGUE names another catalogue file.
 """
 from __future__ import annotations
 
 import functools
 import hashlib
-import importlib.util
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-NETWORKS_DIR = Path(__file__).resolve().parent / "data" / "networks"
-CATALOGUE_PATH = NETWORKS_DIR / "models.json"
+from backends import registry
+from model import NETWORK_TYPES
 
-# What each backend needs importable on this machine.
-BACKEND_MODULES = {
-    "onnx-nanodet": "onnxruntime", "onnx-classifier": "onnxruntime", "onnx-ssd": "onnxruntime",
-    "onnx-yolo": "onnxruntime", "onnx-u2net": "onnxruntime", "mediapipe-classifier": "mediapipe",
-    "mediapipe-segmenter": "mediapipe", "mediapipe-pose": "mediapipe",
-    "mediapipe-hands": "mediapipe", "mediapipe-selfie": "mediapipe", "opencv-hog": "cv2",
-    "jetson": "jetson_inference",
-}
+CATALOGUE_PATH = Path(os.environ.get("DASHBOARD_CATALOGUE")
+                      or Path(__file__).resolve().parent / "data" / "networks" / "models.json")
+
+# The backends (registry names) of a user's own file: a .tflite classifier; an ONNX file by
+# network type and --<type>-format, the first format the default.
+CUSTOM_TFLITE_BACKEND = "mediapipe-classifier"
 CUSTOM_ONNX_BACKENDS = {"classification": {"classifier": "onnx-classifier"},
                         "detection": {"yolo": "onnx-yolo", "ssd": "onnx-ssd"}}
 
 
 class ModelError(Exception):
     """A network that cannot be found or loaded; the message is one line for the user."""
+
+
+class CatalogueError(ModelError):
+    """A catalogue file that cannot be read or is not a valid catalogue."""
 
 
 @dataclass(frozen=True)
@@ -82,14 +85,8 @@ class CatalogueEntry:
     input: dict[str, Any] = field(default_factory=dict)
 
     def backend_problem(self) -> str | None:
-        """None if its runtime is installed here, else what is missing."""
-        module = BACKEND_MODULES.get(self.backend)
-        if module is None:
-            return f"unknown backend {self.backend}"
-        if importlib.util.find_spec(module) is None:
-            return "jetson-only (needs jetson-inference)" if self.backend == "jetson" else (
-                f"needs the Python package {module}")
-        return None
+        """None if its backend can run here (see backends/registry.py), else why not."""
+        return registry.backends()[self.backend].problem()
 
     def availability(self) -> str | None:
         """None if it can run here (runtime installed, files intact), else why not."""
@@ -123,16 +120,11 @@ class Catalogue:
     """The entries of models.json, looked up by type and name or alias."""
 
     def __init__(self, path: Path = CATALOGUE_PATH) -> None:
-        data = json.loads(path.read_text())
-        self.entries = [self._entry(item, path.parent) for item in data["networks"]]
-
-    @staticmethod
-    def _entry(item: dict[str, Any], folder: Path) -> CatalogueEntry:
-        files = {role: ModelFile(folder / spec["path"], spec.get("sha256"))
-                 for role, spec in item.get("files", {}).items()}
-        return CatalogueEntry(item["name"], item["type"], item["backend"],
-                              item.get("description", ""), item.get("default", False),
-                              tuple(item.get("aliases", ())), files, item.get("input", {}))
+        """CatalogueError, naming the file and what is wrong, if it is not a valid catalogue."""
+        try:
+            self.entries = read_catalogue(path)
+        except CatalogueError as error:
+            raise CatalogueError(f"{path}: {error}") from None
 
     def of_type(self, network_type: str) -> list[CatalogueEntry]:
         return [entry for entry in self.entries if entry.type == network_type]
@@ -179,6 +171,69 @@ class Catalogue:
         return custom_entry(network_type, Path(spec), options)
 
 
+def read_catalogue(path: Path) -> list[CatalogueEntry]:
+    """The entries of a catalogue file; CatalogueError saying what is wrong with it."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise CatalogueError(f"cannot be read ({error.strerror})") from None
+    except ValueError as error:  # not JSON, or not UTF-8
+        raise CatalogueError(f"invalid JSON ({error})") from None
+    networks = data.get("networks") if isinstance(data, dict) else None
+    if not isinstance(networks, list):
+        raise CatalogueError('expected an object with a "networks" list')
+    entries = []
+    for index, item in enumerate(networks):
+        try:
+            entries.append(_entry(item, path.parent))
+        except CatalogueError as error:
+            name = item.get("name") if isinstance(item, dict) else None
+            where = f"networks[{index}]" + (f" ({name})" if isinstance(name, str) else "")
+            raise CatalogueError(f"{where}: {error}") from None
+    return entries
+
+
+def _entry(item: Any, folder: Path) -> CatalogueEntry:
+    """One network of a catalogue file, its files found in `folder`."""
+    if not isinstance(item, dict):
+        raise CatalogueError("must be an object")
+    name, network_type, backend = (_field(item, key, str) for key in ("name", "type", "backend"))
+    if network_type not in NETWORK_TYPES:
+        raise CatalogueError(f'unknown type "{network_type}" (one of {", ".join(NETWORK_TYPES)})')
+    known = registry.backends()
+    if backend not in known:
+        raise CatalogueError(f'unknown backend "{backend}" (one of {", ".join(sorted(known))})')
+    aliases = _field(item, "aliases", list, [])
+    if not all(isinstance(alias, str) for alias in aliases):
+        raise CatalogueError('"aliases" must be a list of strings')
+    files = {}
+    for role, spec in _field(item, "files", dict, {}).items():
+        where = f"files.{role}."
+        if not isinstance(spec, dict):
+            raise CatalogueError(f'"files.{role}" must be an object')
+        files[role] = ModelFile(folder / _field(spec, "path", str, where=where),
+                                _field(spec, "sha256", str, None, where=where))
+    return CatalogueEntry(name, network_type, backend, _field(item, "description", str, ""),
+                          _field(item, "default", bool, False), tuple(aliases), files,
+                          _field(item, "input", dict, {}))
+
+
+_REQUIRED = object()
+_KINDS = {str: "a string", bool: "true or false", list: "a list", dict: "an object"}
+
+
+def _field(item: dict[str, Any], key: str, kind: type, default: Any = _REQUIRED,
+           where: str = "") -> Any:
+    """item[key] if it is a `kind`; `default` if it is absent and not required."""
+    if key not in item:
+        if default is _REQUIRED:
+            raise CatalogueError(f'missing "{where}{key}"')
+        return default
+    if not isinstance(item[key], kind):
+        raise CatalogueError(f'"{where}{key}" must be {_KINDS[kind]}')
+    return item[key]
+
+
 def custom_entry(network_type: str, path: Path, options: CustomOptions) -> CatalogueEntry:
     """A catalogue entry for a user's own model file."""
     if not path.is_file():
@@ -189,7 +244,7 @@ def custom_entry(network_type: str, path: Path, options: CustomOptions) -> Catal
     if path.suffix.lower() == ".tflite":
         if network_type != "classification":
             raise ModelError(f"{path}: .tflite files are supported for classification only")
-        backend = "mediapipe-classifier"
+        backend = CUSTOM_TFLITE_BACKEND
     else:
         formats = CUSTOM_ONNX_BACKENDS.get(network_type)
         if formats is None:
@@ -202,19 +257,23 @@ def custom_entry(network_type: str, path: Path, options: CustomOptions) -> Catal
     model_input = {}
     if options.input_size:
         model_input = {"width": options.input_size[0], "height": options.input_size[1]}
-    return CatalogueEntry(path.stem, network_type, backend, f"user model {path}", files=files,
-                          input=model_input)
+    entry = CatalogueEntry(path.stem, network_type, backend, f"user model {path}", files=files,
+                           input=model_input)
+    problem = entry.backend_problem()
+    if problem:
+        raise ModelError(f"{path}: cannot run here: {problem}")
+    return entry
 
 
-def read_labels(path: Path | None, count: int | None = None) -> list[str]:
-    """Labels from a text file, one per line (line N names class N; a blank line is a class
-    with no name); class numbers if there is no file."""
+def read_labels(path: Path | None) -> list[str]:
+    """Labels from a text file, one per line: line N names class N, and a blank line is a class
+    with no name (results.class_label names it by its number); none if there is no file."""
     if path is None:
-        return [f"class {i}" for i in range(count or 0)]
+        return []
     lines = [line.strip() for line in path.read_text(encoding="utf-8-sig").splitlines()]
     while lines and not lines[-1]:
         lines.pop()
-    return [line or f"class {i}" for i, line in enumerate(lines)]
+    return lines
 
 
 def describe(catalogue: Catalogue) -> str:

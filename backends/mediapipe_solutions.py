@@ -2,7 +2,8 @@
 (0.10.5 to 0.10.21): BlazePose body landmarks, hand landmarks and selfie segmentation.
 
 The graphs keep tracking state between frames and are not thread-safe: each network owns its
-instance, and the pipeline calls a network from one thread at a time.
+instance, and the pipeline calls a network from one thread at a time. mediapipe is imported
+when a network is made (see backends/registry.py).
 """
 from __future__ import annotations
 
@@ -10,13 +11,11 @@ import itertools
 import os
 from typing import Any, Iterable
 
-os.environ.setdefault("GLOG_minloglevel", "2")  # before mediapipe loads: no INFO/WARNING flood
+import cv2
+import numpy as np
 
-import cv2  # noqa: E402
-import mediapipe as mp  # noqa: E402
-import numpy as np  # noqa: E402
-
-from catalogue import CatalogueEntry  # noqa: E402
+from backends.registry import Backend, register_backend
+from catalogue import CatalogueEntry
 
 Keypoint = tuple[float, float, float]  # x and y in frame pixels, confidence 0-1
 
@@ -38,12 +37,18 @@ def _keypoints(landmarks: Iterable[Any], shape: tuple[int, ...],
             for landmark, confidence in zip(landmarks, confidences)]
 
 
-class BodyPose:
+@register_backend
+class BodyPose(Backend):
     """BlazePose full (model_complexity=1; 0 and 2 are not in the wheel): 33 body landmarks
     of at most one person, tracked across frames. A landmark's confidence is its visibility
     (the likelihood that it is in the frame and not hidden)."""
 
+    name = "mediapipe-pose"
+    requires = ("mediapipe",)
+
     def __init__(self, entry: CatalogueEntry) -> None:
+        import mediapipe as mp
+
         pose = mp.solutions.pose
         self.keypoint_names = _names(pose.PoseLandmark)
         self.links = sorted(pose.POSE_CONNECTIONS)
@@ -58,12 +63,18 @@ class BodyPose:
         return [_keypoints(landmarks, image_bgr.shape, (lm.visibility for lm in landmarks))]
 
 
-class HandPose:
+@register_backend
+class HandPose(Backend):
     """MediaPipe Hands (full, model_complexity=1): 21 landmarks per hand, up to two hands.
     Hand landmarks carry no visibility of their own, so every landmark of a hand gets the
     hand's handedness score (how sure the model is that this is a left or right hand)."""
 
+    name = "mediapipe-hands"
+    requires = ("mediapipe",)
+
     def __init__(self, entry: CatalogueEntry) -> None:
+        import mediapipe as mp
+
         hands = mp.solutions.hands
         self.keypoint_names = _names(hands.HandLandmark)
         self.links = sorted(hands.HAND_CONNECTIONS)
@@ -78,10 +89,16 @@ class HandPose:
                 for landmarks, handedness in hands]
 
 
-class SelfieSegmentation:
+@register_backend
+class SelfieSegmentation(Backend):
     """MediaPipe Selfie Segmentation, general model (model_selection=0): a person mask."""
 
+    name = "mediapipe-selfie"
+    requires = ("mediapipe",)
+
     def __init__(self, entry: CatalogueEntry) -> None:
+        import mediapipe as mp
+
         self._graph = mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=0)
 
     def mask(self, image_bgr: np.ndarray) -> np.ndarray:

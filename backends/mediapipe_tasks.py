@@ -1,22 +1,37 @@
-"""MediaPipe Tasks for .tflite models that carry metadata (labels inside)."""
+"""MediaPipe Tasks for .tflite models that carry metadata (labels inside).
+
+mediapipe is imported when a network is made (see backends/registry.py).
+"""
 from __future__ import annotations
 
 import os
+from typing import Any
 
-os.environ.setdefault("GLOG_minloglevel", "2")  # before mediapipe loads: no INFO/WARNING flood
+import cv2
+import numpy as np
 
-import cv2  # noqa: E402
-import mediapipe as mp  # noqa: E402
-import numpy as np  # noqa: E402
-from mediapipe.tasks.python import BaseOptions, vision  # noqa: E402
-
-from catalogue import CatalogueEntry  # noqa: E402
+from backends.registry import Backend, register_backend
+from catalogue import CatalogueEntry
 
 
-class TaskClassifier:
+def _srgb(image_bgr: np.ndarray) -> Any:
+    """A BGR frame as a MediaPipe RGB image."""
+    import mediapipe as mp
+
+    return mp.Image(image_format=mp.ImageFormat.SRGB,
+                    data=cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB))
+
+
+@register_backend
+class TaskClassifier(Backend):
     """An ImageClassifier returning one score per label, in label order."""
 
+    name = "mediapipe-classifier"
+    requires = ("mediapipe",)
+
     def __init__(self, entry: CatalogueEntry) -> None:
+        from mediapipe.tasks.python import BaseOptions, vision
+
         options = vision.ImageClassifierOptions(base_options=BaseOptions(
             model_asset_path=str(entry.file("model"))), max_results=-1)
         self._classifier = vision.ImageClassifier.create_from_options(options)
@@ -26,9 +41,7 @@ class TaskClassifier:
             self.labels[category.index] = category.category_name or category.display_name
 
     def _categories(self, image_bgr: np.ndarray) -> list:
-        rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
-        result = self._classifier.classify(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
-        return result.classifications[0].categories
+        return self._classifier.classify(_srgb(image_bgr)).classifications[0].categories
 
     def classify(self, image: np.ndarray) -> np.ndarray:
         scores = np.zeros(len(self.labels), np.float32)
@@ -37,10 +50,16 @@ class TaskClassifier:
         return scores
 
 
-class TaskSegmenter:
+@register_backend
+class TaskSegmenter(Backend):
     """An ImageSegmenter returning a class id per pixel, at the frame's size."""
 
+    name = "mediapipe-segmenter"
+    requires = ("mediapipe",)
+
     def __init__(self, entry: CatalogueEntry) -> None:
+        from mediapipe.tasks.python import BaseOptions, vision
+
         options = vision.ImageSegmenterOptions(
             base_options=BaseOptions(model_asset_path=str(entry.file("model"))),
             output_confidence_masks=False, output_category_mask=True)
@@ -51,8 +70,7 @@ class TaskSegmenter:
 
     def segment(self, image_bgr: np.ndarray) -> np.ndarray:
         """uint8 class ids, HxW of the frame."""
-        rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
-        result = self._segmenter.segment(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
+        result = self._segmenter.segment(_srgb(image_bgr))
         # a copy: the view is only valid while `result` lives
         classes = np.array(result.category_mask.numpy_view(), np.uint8)
         height, width = image_bgr.shape[:2]

@@ -6,6 +6,8 @@ Users' own files follow the conventions of the models people train for jetson-in
 - ssd: pytorch-ssd's export (RGB, (x - 127) / 128), `scores` [1,N,C] with background in column
   0 and `boxes` [1,N,4] normalised (x1, y1, x2, y2);
 - yolo: RGB, /255, one YOLOv5 [1,N,5+C] or YOLOv8 [1,4+C,N] output.
+
+onnxruntime is imported when a network is made (see backends/registry.py).
 """
 from __future__ import annotations
 
@@ -14,10 +16,10 @@ from typing import Sequence
 
 import cv2
 import numpy as np
-import onnxruntime as ort
 
 from backends.onnx_detection import (decode_nanodet, decode_ssd, decode_yolo, nanodet_blob,
                                      nms, to_detections)
+from backends.registry import Backend, register_backend
 from catalogue import CatalogueEntry, ModelError, read_labels
 from results import Detection
 
@@ -29,6 +31,8 @@ class OnnxNetwork:
     """A CPU inference session, its input name and size (from the file, or the entry)."""
 
     def __init__(self, entry: CatalogueEntry, default_size: tuple[int, int]) -> None:
+        import onnxruntime as ort
+
         options = ort.SessionOptions()
         # Idle worker threads sleep instead of spin-waiting: with several networks sharing
         # two cores, spinning burns the CPU the others need (bench/models.py: about +1.5 fps
@@ -67,8 +71,12 @@ def _frame_detections(decoded: tuple[np.ndarray, np.ndarray, np.ndarray], labels
                          width, height)
 
 
-class NanoDetDetector:
+@register_backend
+class NanoDetDetector(Backend):
     """NanoDet (COCO-80): BGR input normalised by its own mean and std, GFL/DFL head."""
+
+    name = "onnx-nanodet"
+    requires = ("onnxruntime",)
 
     def __init__(self, entry: CatalogueEntry) -> None:
         self._network = OnnxNetwork(entry, (416, 416))
@@ -84,8 +92,12 @@ class NanoDetDetector:
                                  confidence_threshold, nms_threshold)
 
 
-class SsdDetector:
+@register_backend
+class SsdDetector(Backend):
     """A pytorch-ssd style ONNX detector (see the module docstring)."""
+
+    name = "onnx-ssd"
+    requires = ("onnxruntime",)
 
     def __init__(self, entry: CatalogueEntry) -> None:
         self._network = OnnxNetwork(entry, (300, 300))
@@ -117,8 +129,12 @@ class SsdDetector:
         return outputs[four[0]], outputs[1 - four[0]]
 
 
-class YoloDetector:
+@register_backend
+class YoloDetector(Backend):
     """A YOLOv5/v8 style ONNX detector (see the module docstring)."""
+
+    name = "onnx-yolo"
+    requires = ("onnxruntime",)
 
     def __init__(self, entry: CatalogueEntry) -> None:
         self._network = OnnxNetwork(entry, (640, 640))
@@ -134,14 +150,16 @@ class YoloDetector:
                                  nms_threshold)
 
 
-class OnnxClassifier:
+@register_backend
+class OnnxClassifier(Backend):
     """An ImageNet-style ONNX classifier: probabilities per label."""
+
+    name = "onnx-classifier"
+    requires = ("onnxruntime",)
 
     def __init__(self, entry: CatalogueEntry) -> None:
         self._network = OnnxNetwork(entry, (224, 224))
-        classes = int(np.prod(self._network.session.get_outputs()[0].shape[1:]))
-        labels_file: Path | None = entry.file("labels")
-        self.labels = read_labels(labels_file, classes)
+        self.labels = read_labels(entry.file("labels"))
 
     def classify(self, image: np.ndarray) -> np.ndarray:
         blob = self._network.rgb_blob(image, IMAGENET_MEAN * 255, IMAGENET_STD * 255)
@@ -152,8 +170,12 @@ class OnnxClassifier:
         return scores
 
 
-class U2NetMatting:
+@register_backend
+class U2NetMatting(Backend):
     """U^2-Net-p salient-object matting: its fused saliency map, min-max normalised to 0-1."""
+
+    name = "onnx-u2net"
+    requires = ("onnxruntime",)
 
     def __init__(self, entry: CatalogueEntry) -> None:
         self._network = OnnxNetwork(entry, (320, 320))

@@ -11,7 +11,7 @@ from typing import Literal, Sequence
 import cv2
 import numpy as np
 
-from results import Detection
+from results import Detection, class_label
 
 NANODET_MEAN = np.array([103.53, 116.28, 123.675], dtype=np.float32)
 NANODET_STD = np.array([57.375, 57.12, 58.395], dtype=np.float32)
@@ -151,11 +151,11 @@ def to_detections(boxes: np.ndarray, scores: np.ndarray, class_ids: np.ndarray,
                   frame_width: int, frame_height: int) -> list[Detection]:
     """Detections in frame pixels: boxes times (scale_x, scale_y), clipped to the frame.
 
-    A class id without a label is named by its number.
+    A class id without a label is named "class N".
     """
     scaled = np.asarray(boxes, np.float64) * np.array([scale_x, scale_y, scale_x, scale_y])
     scaled[:, 0::2] = scaled[:, 0::2].clip(0, frame_width)
     scaled[:, 1::2] = scaled[:, 1::2].clip(0, frame_height)
-    return [Detection(class_id=int(c), label=labels[c] if 0 <= c < len(labels) else str(int(c)),
+    return [Detection(class_id=int(c), label=class_label(labels, int(c)),
                       confidence=float(s), box=tuple(float(v) for v in box))
             for box, s, c in zip(scaled, scores, class_ids)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from backends.registry import Backend, register_backend
 from catalogue import CatalogueEntry
 from results import Detection
 
@@ -11,13 +12,16 @@ BORDER = 32
 WINDOW = (64, 128)  # the default people detector's window, width x height
 
 
-class HogPeopleDetector:
+@register_backend
+class HogPeopleDetector(Backend):
     """People at a working width of input.width pixels (smaller: faster, misses small people).
 
     The SVM's margin is not a probability; it is mapped to 0-1 with a logistic function so that
     the confidence threshold means roughly the same as for the other detectors.
     """
 
+    name = "opencv-hog"
+    requires = ("cv2",)
     labels = ["person"]
 
     def __init__(self, entry: CatalogueEntry) -> None:

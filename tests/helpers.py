@@ -3,6 +3,7 @@ Chromium's arguments, frames, and stand-in network backends."""
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -52,10 +53,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def run_app(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    """Run app.py with these arguments to its end."""
+def run_app(*args: str, timeout: float = 60,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `python app.py ARGS` to its end, with `env` added to the environment."""
     return subprocess.run([sys.executable, "app.py", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout)
+                          text=True, timeout=timeout, env={**os.environ, **(env or {})})
 
 
 def picture(name: str) -> np.ndarray:

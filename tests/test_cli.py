@@ -1,6 +1,7 @@
 """The command line, run as users run it: `python app.py ...` in a subprocess."""
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess

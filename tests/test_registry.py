@@ -1,0 +1,126 @@
+"""The backend registry: one name per backend class, declared without importing runtimes, and
+the catalogue's availability and the factory both taken from it."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+import backends
+from app import build_parser
+from backends.registry import MODULES, Backend, backends as registered, register_backend
+from catalogue import CUSTOM_ONNX_BACKENDS, CUSTOM_TFLITE_BACKEND, Catalogue, ModelError
+from helpers import ROOT
+
+
+def subclasses(cls: type) -> set[type]:
+    return {sub for direct in cls.__subclasses__() for sub in {direct, *subclasses(direct)}}
+
+
+def test_every_backend_class_is_registered_under_a_name_of_its_own():
+    by_name = registered()  # imports the modules that define backends
+    classes = {cls for cls in subclasses(Backend) if cls.__module__ in MODULES}
+    assert set(by_name.values()) == classes
+    assert len({cls.name for cls in classes}) == len(classes)
+
+
+def test_a_second_backend_with_a_taken_name_is_refused():
+    with pytest.raises(ValueError, match="two backends are named onnx-nanodet"):
+        @register_backend
+        class Twin(Backend):
+            name = "onnx-nanodet"
+    assert registered()["onnx-nanodet"].__name__ == "NanoDetDetector"
+
+
+def test_a_backend_needs_every_package_it_requires(monkeypatch):
+    hog = registered()["opencv-hog"]
+    assert hog.problem() is None
+    monkeypatch.setattr(hog, "requires", ("cv2", "no_such_runtime", "nor_this_one"))
+    assert hog.problem() == "needs the Python packages no_such_runtime, nor_this_one"
+
+
+def hide(*packages: str) -> str:
+    """Python code that makes `packages` absent, as on a machine where they are not installed:
+    None in sys.modules makes `import` fail and importlib.util.find_spec() answer None."""
+    return f"import sys; sys.modules.update(dict.fromkeys({packages!r}));"
+
+
+def test_backend_modules_import_without_their_runtimes():
+    """Every backend is declared even where no runtime is installed (OpenCV aside: the
+    dashboard itself needs it), and none is imported just to read the declarations."""
+    runtimes = sorted({name for cls in registered().values() for name in cls.requires} - {"cv2"})
+    code = (hide(*runtimes) + "import json; from backends.registry import backends;"
+            " print(json.dumps({name: cls.problem() for name, cls in backends().items()}))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    problems = json.loads(result.stdout)
+    assert problems.keys() == registered().keys()
+    for name, cls in registered().items():
+        hidden = sorted(set(cls.requires) & set(runtimes))
+        assert problems[name] == (f"needs the Python package {', '.join(hidden)}"
+                                  if hidden else None)
+
+
+def test_build_makes_the_backend_the_entry_names(catalogue):
+    hog = backends.build(catalogue.find("detection", "hog-people"))
+    assert type(hog) is registered()["opencv-hog"]
+
+
+def test_every_backend_the_catalogue_names_is_registered():
+    listed = json.loads((ROOT / "data/networks/models.json").read_text())["networks"]
+    custom = [backend for formats in CUSTOM_ONNX_BACKENDS.values() for backend in formats.values()]
+    named = {item["backend"] for item in listed} | {CUSTOM_TFLITE_BACKEND, *custom}
+    assert named - registered().keys() == set()
+
+
+def test_the_command_line_offers_every_custom_onnx_detection_format():
+    for fmt in CUSTOM_ONNX_BACKENDS["detection"]:
+        assert build_parser().parse_args(["--detection-format", fmt]).detection_format == fmt
+
+
+def test_no_network_runs_here_without_its_runtime(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "mediapipe", None)  # as if it were not installed
+    catalogue = Catalogue()
+    assert [entry.name for entry in catalogue.runnable("pose")] == []
+    assert [entry.name for entry in catalogue.runnable("background")] == ["u2netp"]
+    assert catalogue.default("background").name == "u2netp"
+    with pytest.raises(ModelError, match="no pose network can run on this machine"):
+        catalogue.default("pose")
+    with pytest.raises(ModelError, match="efficientnet-lite0 cannot run here: needs the Python "
+                                         "package mediapipe"):
+        catalogue.resolve("classification", "efficientnet")
+    own_file = tmp_path / "mine.tflite"
+    own_file.write_bytes(b"a user's classifier")
+    with pytest.raises(ModelError, match="mine.tflite: cannot run here: needs the Python package"):
+        catalogue.resolve("classification", str(own_file))
+
+
+def run_app_without(package: str, *args: str) -> subprocess.CompletedProcess:
+    """`python app.py ARGS` on a machine without `package`."""
+    code = hide(package) + ("import runpy; sys.argv = ['app.py', *sys.argv[1:]];"
+                            " runpy.run_path('app.py', run_name='__main__')")
+    return subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+
+
+@pytest.mark.parametrize("runtime", ["mediapipe", "onnxruntime"])
+def test_list_models_says_no_where_the_runtime_is_missing(runtime):
+    result = run_app_without(runtime, "--list-models")
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = [line.split(maxsplit=3) for line in result.stdout.splitlines()[1:]]
+    assert len(rows) == len(Catalogue().entries)
+    for _, name, backend, status in rows:
+        if runtime in registered()[backend].requires:
+            assert status.startswith(f"no: needs the Python package {runtime}"), name
+        else:
+            assert status.startswith("yes"), name
+
+
+def test_loading_a_network_whose_runtime_is_missing_is_a_one_line_error():
+    result = run_app_without("onnxruntime", "--detection", "nanodet")
+    assert result.returncode == 2
+    assert result.stderr == ("error: detection network nanodet-coco cannot run here: needs the "
+                             "Python package onnxruntime\n")
