@@ -43,6 +43,7 @@ DEFAULT_NETWORK_MODE = ASYNC  # README, "Networks at their own pace": the measur
 OFFLINE_REPUBLISH_S = 1.0
 STABLE_ONLINE_S = 5.0  # an input online this long again starts its backoff from the start
 THROTTLE_SLICE_S = 0.1
+STOP_WAIT_S = 1.5
 
 
 class LatestFrame:
@@ -51,17 +52,24 @@ class LatestFrame:
     def __init__(self) -> None:
         self._condition = threading.Condition()
         self._frame: Frame | None = None
+        self._closed = False
 
     def put(self, frame: Frame) -> None:
         with self._condition:
             self._frame = frame
             self._condition.notify_all()
 
+    def close(self) -> None:
+        """Wake every reader; from now on they get None at once."""
+        with self._condition:
+            self._closed = True
+            self._condition.notify_all()
+
     def wait_newer(self, index: int, timeout: float) -> Frame | None:
         with self._condition:
-            self._condition.wait_for(
-                lambda: self._frame is not None and self._frame.index > index, timeout)
-            frame = self._frame
+            self._condition.wait_for(lambda: self._closed or (
+                self._frame is not None and self._frame.index > index), timeout)
+            frame = None if self._closed else self._frame
         return frame if frame is not None and frame.index > index else None
 
 
@@ -308,12 +316,19 @@ class Pipeline:
             worker.start()
         self._thread.start()
 
-    def stop(self, timeout: float = 1.5) -> None:
+    def stop(self) -> None:
+        """Stop every thread; each gets STOP_WAIT_S to finish its frame."""
+        timeout = STOP_WAIT_S
         self._stop_event.set()
+        self._async.set()  # wakes the workers of sync mode, which then see the stop
         self.capture.stop()
+        self._frames.close()
         self.broadcaster.close()
         self._thread.join(timeout)
         self.capture.join(timeout)
+        for worker in self._workers:  # a runtime torn down mid-inference can abort the process
+            if worker.is_alive():
+                worker.join(timeout)
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     def _process_loop(self) -> None:

@@ -109,8 +109,7 @@ class SsdDetector(Backend):
         outputs = self._network.run(self._network.rgb_blob(image, 127.0, 128.0))
         boxes, scores = self._boxes_and_scores(outputs)
         height, width = image.shape[:2]
-        decoded = decode_ssd(boxes, scores, width, height, background=True,
-                             score_threshold=confidence_threshold)
+        decoded = decode_ssd(boxes, scores, width, height, score_threshold=confidence_threshold)
         labels = self.labels[1:] if self.labels and self.labels[0].upper() in (
             "BACKGROUND", "__BACKGROUND__") else self.labels
         return _frame_detections(decoded, labels, image, (1.0, 1.0), confidence_threshold,

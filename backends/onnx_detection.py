@@ -6,7 +6,7 @@ tested on crafted tensors. Boxes are (left, top, right, bottom) in network-input
 """
 from __future__ import annotations
 
-from typing import Literal, Sequence
+from typing import Sequence
 
 import cv2
 import numpy as np
@@ -18,6 +18,9 @@ NANODET_STD = np.array([57.375, 57.12, 58.395], dtype=np.float32)
 
 Decoded = tuple[np.ndarray, np.ndarray, np.ndarray]
 """(boxes [M,4] float32 l,t,r,b; scores [M] float32; class_ids [M] int64)."""
+
+NANODET_STRIDES = (8, 16, 32)
+NANODET_BINS = 11  # distance bins per box side
 
 
 def nanodet_blob(frame_bgr: np.ndarray, size: int = 416) -> tuple[np.ndarray, float, float]:
@@ -62,26 +65,25 @@ def _pair_nanodet_outputs(outputs: Sequence[np.ndarray],
 
 
 def decode_nanodet(outputs: Sequence[np.ndarray], input_size: int = 416,
-                   strides: Sequence[int] = (8, 16, 32), bins: int = 11,
-                   score_threshold: float = 0.35, cell_offset: float = 0.5) -> Decoded:
+                   score_threshold: float = 0.35) -> Decoded:
     """Decode NanoDet's per-stride outputs, in any order.
 
-    Per stride s (grid g = input_size // s, N = g*g cells) the model gives scores [1,N,C]
-    (already sigmoid) and box logits [1,N,4*bins] (left, top, right, bottom, each `bins`
-    logits). The expected bin of each side's softmax, times s, is the distance from the
-    cell's point ((k % g + cell_offset) * s, (k // g + cell_offset) * s): 0.5 is the cell
-    centre, which NanoDet's GFL head uses (with 0, the corner, boxes of objects pasted at
-    known places come out shifted up-left by half a stride). Keeps per cell the best class
-    if its score is above the threshold; no NMS.
+    Per stride s in NANODET_STRIDES (grid g = input_size // s, N = g*g cells) the model gives
+    scores [1,N,C] (already sigmoid) and box logits [1,N,4*NANODET_BINS] (left, top, right,
+    bottom, each NANODET_BINS logits). The expected bin of each side's softmax, times s, is
+    the distance from the cell's centre ((k % g + 0.5) * s, (k // g + 0.5) * s), as NanoDet's
+    GFL head has it (measured from the corner, boxes of objects pasted at known places come
+    out shifted up-left by half a stride). Keeps per cell the best class if its score is
+    above the threshold; no NMS.
     """
-    levels = _pair_nanodet_outputs(outputs, box_dim=4 * bins)
+    levels = _pair_nanodet_outputs(outputs, box_dim=4 * NANODET_BINS)
     found = []
-    for stride in strides:
+    for stride in NANODET_STRIDES:
         grid = input_size // stride
         scores, logits = levels[grid * grid]
         cells, best, class_ids = _best_class(scores, score_threshold)
-        point = (np.stack([cells % grid, cells // grid], axis=1) + cell_offset) * stride
-        distance = _dfl_distances(logits[cells].astype(np.float32), bins) * stride
+        point = (np.stack([cells % grid, cells // grid], axis=1) + 0.5) * stride
+        distance = _dfl_distances(logits[cells].astype(np.float32), NANODET_BINS) * stride
         boxes = np.concatenate([point - distance[:, :2], point + distance[:, 2:]], axis=1)
         boxes = boxes.astype(np.float32)
         found.append((boxes, best, class_ids))
@@ -89,36 +91,27 @@ def decode_nanodet(outputs: Sequence[np.ndarray], input_size: int = 416,
 
 
 def decode_ssd(boxes: np.ndarray, scores: np.ndarray, width: float = 1.0, height: float = 1.0,
-               order: Literal["xyxy", "yxyx"] = "xyxy", background: bool = False,
                score_threshold: float = 0.35) -> Decoded:
-    """Decode an SSD-style pair: boxes [1,N,4] normalised to 0..1 and scores [1,N,C].
-
-    `order` says whether a box is (x1, y1, x2, y2) or (y1, x1, y2, x2) (TensorFlow's order).
-    With `background`, score column 0 is the background class and is dropped, so class ids
-    count from the first real class. Boxes come back scaled by width and height (pass the
+    """Decode a pytorch-ssd pair: boxes [1,N,4] as (x1, y1, x2, y2) normalised to 0..1, and
+    scores [1,N,C] whose column 0 is the background class. That column is dropped, so class
+    ids count from the first real class. Boxes come back scaled by width and height (pass the
     input size to use scale factors, or the frame size with factors 1).
     """
     boxes = boxes.reshape(-1, 4).astype(np.float32)
-    scores = scores.reshape(len(boxes), -1)[:, int(background):]
-    if order == "yxyx":
-        boxes = boxes[:, [1, 0, 3, 2]]
+    scores = scores.reshape(len(boxes), -1)[:, 1:]
     keep, best, class_ids = _best_class(scores, score_threshold)
     return boxes[keep] * np.array([width, height, width, height], np.float32), best, class_ids
 
 
-def decode_yolo(output: np.ndarray, layout: Literal["auto", "v5", "v8"] = "auto",
-                score_threshold: float = 0.35) -> Decoded:
+def decode_yolo(output: np.ndarray, score_threshold: float = 0.35) -> Decoded:
     """Decode a YOLO head: boxes as (cx, cy, w, h) in input pixels.
 
     v5 layout: [1,N,5+C] rows of (cx, cy, w, h, objectness, C class scores); the score is
     objectness x class score. v8 layout: [1,4+C,N] (transposed, no objectness).
-    "auto" takes v8 when the middle dimension is the smaller one (e.g. [1,84,8400] vs
-    [1,25200,85]); name the layout when N can be smaller than 5+C.
+    It is v8 when the middle dimension is the smaller one (e.g. [1,84,8400] vs [1,25200,85]).
     """
     rows = output.reshape(output.shape[-2], output.shape[-1])
-    if layout == "auto":
-        layout = "v8" if rows.shape[0] < rows.shape[1] else "v5"
-    if layout == "v8":
+    if rows.shape[0] < rows.shape[1]:  # v8
         rows = rows.T
         scores = rows[:, 4:]
     else:
