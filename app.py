@@ -1,4 +1,5 @@
 """The dashboard's web app and command line: `python app.py --help`."""
+
 from __future__ import annotations
 
 import argparse
@@ -8,18 +9,19 @@ import signal
 import ssl
 import sys
 import threading
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from flask import Flask, Response, abort, jsonify, render_template, request
 from flask_bootstrap import Bootstrap5
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
+import quiet
 from catalogue import Catalogue, CustomOptions, ModelError, describe
 from mjpeg import CONTENT_TYPE
 from model import NETWORK_TYPES, ModelSlot
 from networks import create_slot
-import quiet
 from sources import FLIP_METHODS, InputSpec, SourceError, open_source
 from stream import DEFAULT_NETWORK_MODE, NETWORK_MODES, Pipeline
 from utils import MAX_BODY_BYTES, InvalidValue, ReadOnly
@@ -38,25 +40,35 @@ def create_app(pipeline: Pipeline, title: str = "DNN Dashboard") -> Flask:
 
     @app.get("/")
     def index() -> str:
-        return render_template("index.html", title=title, groups=settings.groups(),
-                               networks=list(pipeline.networks))
+        return render_template(
+            "index.html", title=title, groups=settings.groups(), networks=list(pipeline.networks)
+        )
 
     @app.get("/video_feed")
     def video_feed() -> Response:
         sock = request.environ.get("werkzeug.socket")
         if sock is None:
             abort(501, "/video_feed needs werkzeug's server (python app.py)")
-        return Response(pipeline.broadcaster.parts_for_viewer(sock), content_type=CONTENT_TYPE,
-                        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+        return Response(
+            pipeline.broadcaster.parts_for_viewer(sock),
+            content_type=CONTENT_TYPE,
+            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        )
 
     @app.get("/snapshot.jpg")
     def snapshot() -> Response:
         frame = pipeline.broadcaster.latest
         if frame is None:
             abort(503, "no frame yet")
-        return Response(frame.jpeg, content_type="image/jpeg", headers={
-            "Cache-Control": "no-store", "X-Frame-Index": str(frame.index),
-            "X-Timestamp": f"{frame.timestamp:.6f}"})
+        return Response(
+            frame.jpeg,
+            content_type="image/jpeg",
+            headers={
+                "Cache-Control": "no-store",
+                "X-Frame-Index": str(frame.index),
+                "X-Timestamp": f"{frame.timestamp:.6f}",
+            },
+        )
 
     @app.get("/stats")
     def stats() -> Response:
@@ -74,8 +86,9 @@ def create_app(pipeline: Pipeline, title: str = "DNN Dashboard") -> Flask:
     def network_results(network_type: str) -> Response:
         results = pipeline.results()
         if network_type not in results:
-            abort(404, f"no {network_type} network is loaded; loaded: "
-                       f"{', '.join(results) or 'none'}")
+            abort(
+                404, f"no {network_type} network is loaded; loaded: {', '.join(results) or 'none'}"
+            )
         return results_response(pipeline, results[network_type])
 
     @app.get("/api/properties")
@@ -173,8 +186,9 @@ def server_ssl_context(cert: str, key: str) -> ssl.SSLContext:
     return context
 
 
-def make_http_server(app: Flask, host: str, port: int,
-                     ssl_context: ssl.SSLContext | None = None) -> StreamingServer:
+def make_http_server(
+    app: Flask, host: str, port: int, ssl_context: ssl.SSLContext | None = None
+) -> StreamingServer:
     server = StreamingServer(host, port, app, StreamingRequestHandler, ssl_context=ssl_context)
     if ssl_context:
         # The TLS handshake would otherwise run in accept(), on the one thread that accepts
@@ -187,50 +201,98 @@ def make_http_server(app: Flask, host: str, port: int,
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description="Live video dashboard: runs DNNs on a camera stream and serves it as MJPEG "
-                    "with a REST control panel.")
+        "with a REST control panel."
+    )
     source = parser.add_argument_group("input (as jetson-utils' videoSource)")
-    source.add_argument("--input", default="test://", metavar="URI",
-                        help="test:// (a moving test pattern, the default), /dev/videoN, "
-                             "v4l2:///dev/videoN, csi://N, rtsp://..., http(s)://..., a video "
-                             "file, an image, a folder or a glob of images")
+    source.add_argument(
+        "--input",
+        default="test://",
+        metavar="URI",
+        help="test:// (a moving test pattern, the default), /dev/videoN, "
+        "v4l2:///dev/videoN, csi://N, rtsp://..., http(s)://..., a video "
+        "file, an image, a folder or a glob of images",
+    )
     source.add_argument("--input-width", type=int, metavar="PX", help="frame width")
     source.add_argument("--input-height", type=int, metavar="PX", help="frame height")
-    source.add_argument("--input-rate", type=float, metavar="FPS",
-                        help="frame rate (images: slideshow rate, default 1)")
-    source.add_argument("--input-loop", type=int, default=0, metavar="N",
-                        help="files: 0 play once, N loop N more times, -1 forever")
-    source.add_argument("--input-flip", default="none", choices=FLIP_METHODS,
-                        help="flip or rotate the input")
+    source.add_argument(
+        "--input-rate",
+        type=float,
+        metavar="FPS",
+        help="frame rate (images: slideshow rate, default 1)",
+    )
+    source.add_argument(
+        "--input-loop",
+        type=int,
+        default=0,
+        metavar="N",
+        help="files: 0 play once, N loop N more times, -1 forever",
+    )
+    source.add_argument(
+        "--input-flip", default="none", choices=FLIP_METHODS, help="flip or rotate the input"
+    )
     server = parser.add_argument_group("server")
     server.add_argument("--host", default="0.0.0.0", help="interface to listen on")
     server.add_argument("--port", type=int, default=8050, help="port to listen on")
     server.add_argument("--title", default="DNN Dashboard", help="the page's title")
     server.add_argument("--ssl-cert", metavar="PEM", help="certificate; HTTPS with --ssl-key")
     server.add_argument("--ssl-key", metavar="PEM", help="private key; HTTPS with --ssl-cert")
-    server.add_argument("--jpeg-quality", type=int, default=80, choices=range(1, 101),
-                        metavar="1-100", help="JPEG quality of the stream (default 80)")
-    server.add_argument("--network-mode", choices=NETWORK_MODES, default=DEFAULT_NETWORK_MODE,
-                        help="async (default): the video keeps the input's rate and each "
-                             "network runs at its own; sync: every frame waits for every "
-                             "network (also live: /stream/network_mode)")
-    server.add_argument("--verbose", action="store_true",
-                        help="log every request, and show the runtimes' own console output")
+    server.add_argument(
+        "--jpeg-quality",
+        type=int,
+        default=80,
+        choices=range(1, 101),
+        metavar="1-100",
+        help="JPEG quality of the stream (default 80)",
+    )
+    server.add_argument(
+        "--network-mode",
+        choices=NETWORK_MODES,
+        default=DEFAULT_NETWORK_MODE,
+        help="async (default): the video keeps the input's rate and each "
+        "network runs at its own; sync: every frame waits for every "
+        "network (also live: /stream/network_mode)",
+    )
+    server.add_argument(
+        "--verbose",
+        action="store_true",
+        help="log every request, and show the runtimes' own console output",
+    )
     networks = parser.add_argument_group(
-        "networks", "each flag alone loads the type's default network; NAME is a catalogue name "
-                    "or alias (see --list-models) or a path to your own .onnx/.tflite file")
+        "networks",
+        "each flag alone loads the type's default network; NAME is a catalogue name "
+        "or alias (see --list-models) or a path to your own .onnx/.tflite file",
+    )
     for network_type in NETWORK_TYPES:
-        networks.add_argument(f"--{network_type}", nargs="?", const="", metavar="NAME|PATH",
-                              help=f"load a {network_type} network")
-    networks.add_argument("--list-models", action="store_true",
-                          help="list the catalogue and what runs on this machine, then exit")
+        networks.add_argument(
+            f"--{network_type}",
+            nargs="?",
+            const="",
+            metavar="NAME|PATH",
+            help=f"load a {network_type} network",
+        )
+    networks.add_argument(
+        "--list-models",
+        action="store_true",
+        help="list the catalogue and what runs on this machine, then exit",
+    )
     custom = parser.add_argument_group("your own model files (per network type)")
     for network_type in CUSTOM_MODEL_TYPES:
-        custom.add_argument(f"--{network_type}-labels", metavar="TXT",
-                            help=f"labels of a custom {network_type} model, one per line")
-        custom.add_argument(f"--{network_type}-input-size", type=parse_size, metavar="WxH",
-                            help=f"input size of a custom {network_type} model")
-    custom.add_argument("--detection-format", choices=("yolo", "ssd"),
-                        help="output layout of a custom ONNX detector (default yolo)")
+        custom.add_argument(
+            f"--{network_type}-labels",
+            metavar="TXT",
+            help=f"labels of a custom {network_type} model, one per line",
+        )
+        custom.add_argument(
+            f"--{network_type}-input-size",
+            type=parse_size,
+            metavar="WxH",
+            help=f"input size of a custom {network_type} model",
+        )
+    custom.add_argument(
+        "--detection-format",
+        choices=("yolo", "ssd"),
+        help="output layout of a custom ONNX detector (default yolo)",
+    )
     return parser
 
 
@@ -250,9 +312,11 @@ def load_networks(args: argparse.Namespace) -> list[ModelSlot]:
         spec = getattr(args, network_type)
         if spec is None:
             continue
-        options = CustomOptions(getattr(args, f"{network_type}_labels", None),
-                                getattr(args, f"{network_type}_input_size", None),
-                                getattr(args, f"{network_type}_format", None))
+        options = CustomOptions(
+            getattr(args, f"{network_type}_labels", None),
+            getattr(args, f"{network_type}_input_size", None),
+            getattr(args, f"{network_type}_format", None),
+        )
         slots.append(create_slot(catalogue, network_type, spec, options))
         log.info("%s: %s loaded", network_type, slots[-1].network)
     return slots
@@ -271,14 +335,22 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error("--port must be from 0 to 65535")
     for name in ("input_width", "input_height"):
         if (getattr(args, name) or 0) > MAX_JPEG_SIDE:
-            parser.error(f"--{name.replace('_', '-')} must be at most {MAX_JPEG_SIDE} "
-                         "(the largest side a JPEG can have)")
+            parser.error(
+                f"--{name.replace('_', '-')} must be at most {MAX_JPEG_SIDE} "
+                "(the largest side a JPEG can have)"
+            )
     return args
 
 
 def input_spec(args: argparse.Namespace) -> InputSpec:
-    return InputSpec(uri=args.input, width=args.input_width, height=args.input_height,
-                     rate=args.input_rate, loop=args.input_loop, flip=args.input_flip)
+    return InputSpec(
+        uri=args.input,
+        width=args.input_width,
+        height=args.input_height,
+        rate=args.input_rate,
+        loop=args.input_loop,
+        flip=args.input_flip,
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -299,11 +371,17 @@ def run(args: argparse.Namespace) -> int:
     except SourceError as error:
         print(f"error: input {error}", file=sys.stderr)
         return 2
-    pipeline = Pipeline(source, lambda: open_source(spec), jpeg_quality=args.jpeg_quality,
-                        networks=networks, network_mode=args.network_mode)
+    pipeline = Pipeline(
+        source,
+        lambda: open_source(spec),
+        jpeg_quality=args.jpeg_quality,
+        networks=networks,
+        network_mode=args.network_mode,
+    )
     try:
-        server = make_http_server(create_app(pipeline, args.title), args.host, args.port,
-                                  ssl_context)
+        server = make_http_server(
+            create_app(pipeline, args.title), args.host, args.port, ssl_context
+        )
     except (OSError, SystemExit) as error:
         source.close()
         print(f"error: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
@@ -316,8 +394,7 @@ def run(args: argparse.Namespace) -> int:
     serving.start()
     scheme = "https" if args.ssl_cert else "http"
     shown_host = "localhost" if args.host in ("0.0.0.0", "::") else args.host
-    log.info("serving %s on %s://%s:%d", source.description, scheme, shown_host,
-             server.server_port)
+    log.info("serving %s on %s://%s:%d", source.description, scheme, shown_host, server.server_port)
     stop.wait()
     log.info("stopping")
     pipeline.stop()

@@ -12,8 +12,10 @@ and a slow viewer would fall seconds behind. The drain rate is measured per view
 fast link with a long round trip can keep several frames in flight. Nobody waits for anybody
 else.
 """
+
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import selectors
@@ -23,8 +25,8 @@ import struct
 import termios
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 from meters import Average
 
@@ -102,7 +104,8 @@ class Broadcaster:
         with self._condition:
             self._condition.wait_for(
                 lambda: self._closed or (self._latest is not None and self._latest.seq > seq),
-                timeout)
+                timeout,
+            )
             if self._closed or self._latest is None or self._latest.seq <= seq:
                 return None
             return self._latest
@@ -142,10 +145,8 @@ class Broadcaster:
     # --- the fan-out thread ---
 
     def _wake(self) -> None:
-        try:
+        with contextlib.suppress(OSError):  # already awake (BlockingIOError), or shutting down
             self._wake_write.send(b"\0")
-        except (BlockingIOError, OSError):  # already awake, or shutting down
-            pass
 
     def _fan_out(self) -> None:
         while not self._closed:
@@ -235,7 +236,8 @@ class Broadcaster:
         """Select the viewer's socket for what matters now: reading (to see it hang up) until
         it has shut its sending side, writing while a part is under way."""
         wanted = (0 if viewer.done_sending else selectors.EVENT_READ) | (
-            selectors.EVENT_WRITE if viewer.pending else 0)
+            selectors.EVENT_WRITE if viewer.pending else 0
+        )
         key = self._selector.get_map().get(viewer.sock)
         if key is None and wanted:
             self._selector.register(viewer.sock, wanted, viewer)

@@ -5,6 +5,7 @@ A network is named on the command line by a catalogue name or alias, or by a mod
 a missing, unreadable or mismatched file is a ModelError naming the file. So is a catalogue
 file that is not valid (a CatalogueError). $DASHBOARD_CATALOGUE names another catalogue file.
 """
+
 from __future__ import annotations
 
 import functools
@@ -18,14 +19,18 @@ from typing import Any
 from backends import registry
 from model import NETWORK_TYPES
 
-CATALOGUE_PATH = Path(os.environ.get("DASHBOARD_CATALOGUE")
-                      or Path(__file__).resolve().parent / "data" / "networks" / "models.json")
+CATALOGUE_PATH = Path(
+    os.environ.get("DASHBOARD_CATALOGUE")
+    or Path(__file__).resolve().parent / "data" / "networks" / "models.json"
+)
 
 # The backends (registry names) of a user's own file: a .tflite classifier; an ONNX file by
 # network type and --<type>-format, the first format the default.
 CUSTOM_TFLITE_BACKEND = "mediapipe-classifier"
-CUSTOM_ONNX_BACKENDS = {"classification": {"classifier": "onnx-classifier"},
-                        "detection": {"yolo": "onnx-yolo", "ssd": "onnx-ssd"}}
+CUSTOM_ONNX_BACKENDS = {
+    "classification": {"classifier": "onnx-classifier"},
+    "detection": {"yolo": "onnx-yolo", "ssd": "onnx-ssd"},
+}
 
 
 class ModelError(Exception):
@@ -49,8 +54,10 @@ class ModelFile:
         except OSError as error:
             return f"cannot be read ({error.strerror})"
         if self.sha256 and digest != self.sha256:
-            return (f"sha256 mismatch (expected {self.sha256[:12]}..., got {digest[:12]}...): "
-                    "the file is corrupt or not the catalogued one")
+            return (
+                f"sha256 mismatch (expected {self.sha256[:12]}..., got {digest[:12]}...): "
+                "the file is corrupt or not the catalogued one"
+            )
         return None
 
     def verified(self) -> Path:
@@ -141,8 +148,10 @@ class Catalogue:
                 return entry
         if installed:
             return installed[0]
-        raise ModelError(f"no {network_type} network can run on this machine "
-                         "(python app.py --list-models tells why)")
+        raise ModelError(
+            f"no {network_type} network can run on this machine "
+            "(python app.py --list-models tells why)"
+        )
 
     def find(self, network_type: str, name: str) -> CatalogueEntry:
         """The entry named `name` (or an alias of it); ModelError listing valid names if none."""
@@ -150,23 +159,29 @@ class Catalogue:
             if name.lower() in (entry.name.lower(), *(alias.lower() for alias in entry.aliases)):
                 why_not = entry.availability()
                 if why_not:
-                    raise ModelError(f"{network_type} network {entry.name} cannot run here: "
-                                     f"{why_not}")
+                    raise ModelError(
+                        f"{network_type} network {entry.name} cannot run here: {why_not}"
+                    )
                 return entry
         valid = ", ".join(entry.name for entry in self.runnable(network_type))
-        raise ModelError(f"unknown {network_type} network '{name}'; valid names: {valid}, "
-                         "or a path to an .onnx or .tflite file")
+        raise ModelError(
+            f"unknown {network_type} network '{name}'; valid names: {valid}, "
+            "or a path to an .onnx or .tflite file"
+        )
 
-    def resolve(self, network_type: str, spec: str | None,
-                options: CustomOptions | None = None) -> CatalogueEntry:
+    def resolve(
+        self, network_type: str, spec: str | None, options: CustomOptions | None = None
+    ) -> CatalogueEntry:
         """The entry for a command-line value: empty for the default, a name, or a file path."""
         options = options or CustomOptions()
         if not spec or not spec.lower().endswith((".onnx", ".tflite")):
             if options != CustomOptions():
                 flags = [f"--{network_type}-labels", f"--{network_type}-input-size"]
                 flags += ["--detection-format"] if network_type == "detection" else []
-                raise ModelError(f"{', '.join(flags)} are for your own .onnx or .tflite file, "
-                                 "not a catalogue network")
+                raise ModelError(
+                    f"{', '.join(flags)} are for your own .onnx or .tflite file, "
+                    "not a catalogue network"
+                )
             return self.find(network_type, spec) if spec else self.default(network_type)
         return custom_entry(network_type, Path(spec), options)
 
@@ -211,19 +226,29 @@ def _entry(item: Any, folder: Path) -> CatalogueEntry:
         where = f"files.{role}."
         if not isinstance(spec, dict):
             raise CatalogueError(f'"files.{role}" must be an object')
-        files[role] = ModelFile(folder / _field(spec, "path", str, where=where),
-                                _field(spec, "sha256", str, None, where=where))
-    return CatalogueEntry(name, network_type, backend, _field(item, "description", str, ""),
-                          _field(item, "default", bool, False), tuple(aliases), files,
-                          _field(item, "input", dict, {}))
+        files[role] = ModelFile(
+            folder / _field(spec, "path", str, where=where),
+            _field(spec, "sha256", str, None, where=where),
+        )
+    return CatalogueEntry(
+        name,
+        network_type,
+        backend,
+        _field(item, "description", str, ""),
+        _field(item, "default", bool, False),
+        tuple(aliases),
+        files,
+        _field(item, "input", dict, {}),
+    )
 
 
 _REQUIRED = object()
 _KINDS = {str: "a string", bool: "true or false", list: "a list", dict: "an object"}
 
 
-def _field(item: dict[str, Any], key: str, kind: type, default: Any = _REQUIRED,
-           where: str = "") -> Any:
+def _field(
+    item: dict[str, Any], key: str, kind: type, default: Any = _REQUIRED, where: str = ""
+) -> Any:
     """item[key] if it is a `kind`; `default` if it is absent and not required."""
     if key not in item:
         if default is _REQUIRED:
@@ -248,8 +273,9 @@ def custom_entry(network_type: str, path: Path, options: CustomOptions) -> Catal
     else:
         formats = CUSTOM_ONNX_BACKENDS.get(network_type)
         if formats is None:
-            raise ModelError(f"{path}: custom ONNX files are supported for classification and "
-                             "detection only")
+            raise ModelError(
+                f"{path}: custom ONNX files are supported for classification and detection only"
+            )
         fmt = options.format or next(iter(formats))
         if fmt not in formats:
             raise ModelError(f"{path}: format '{fmt}' is not one of {', '.join(formats)}")
@@ -257,8 +283,9 @@ def custom_entry(network_type: str, path: Path, options: CustomOptions) -> Catal
     model_input = {}
     if options.input_size:
         model_input = {"width": options.input_size[0], "height": options.input_size[1]}
-    entry = CatalogueEntry(path.stem, network_type, backend, f"user model {path}", files=files,
-                           input=model_input)
+    entry = CatalogueEntry(
+        path.stem, network_type, backend, f"user model {path}", files=files, input=model_input
+    )
     problem = entry.backend_problem()
     if problem:
         raise ModelError(f"{path}: cannot run here: {problem}")
@@ -281,9 +308,14 @@ def describe(catalogue: Catalogue) -> str:
     lines = [f"{'type':<15} {'name':<20} {'backend':<21} {'runs here':<40} description"]
     for entry in sorted(catalogue.entries, key=lambda e: (e.type, not e.default, e.name)):
         why_not = entry.availability()
-        status = "yes" + (" (default)" if entry.default else "") if why_not is None else (
-            f"no: {why_not}")
+        status = (
+            "yes" + (" (default)" if entry.default else "")
+            if why_not is None
+            else (f"no: {why_not}")
+        )
         aliases = f" (also: {', '.join(entry.aliases)})" if entry.aliases else ""
-        lines.append(f"{entry.type:<15} {entry.name:<20} {entry.backend:<21} {status:<40} "
-                     f"{entry.description}{aliases}")
+        lines.append(
+            f"{entry.type:<15} {entry.name:<20} {entry.backend:<21} {status:<40} "
+            f"{entry.description}{aliases}"
+        )
     return "\n".join(lines)

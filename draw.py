@@ -1,4 +1,5 @@
 """Overlay drawing shared by the pipeline and the networks: labels, boxes, colours."""
+
 from __future__ import annotations
 
 import cv2
@@ -14,8 +15,13 @@ def class_colour(class_id: int) -> tuple[int, int, int]:
     return tuple(int(c) for c in cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR)[0, 0])
 
 
-def draw_label(image: np.ndarray, text: str, origin: tuple[int, int],
-               background: tuple[int, int, int] = (0, 0, 0), scale: float = 0.6) -> int:
+def draw_label(
+    image: np.ndarray,
+    text: str,
+    origin: tuple[int, int],
+    background: tuple[int, int, int] = (0, 0, 0),
+    scale: float = 0.6,
+) -> int:
     """White text on a filled box, its baseline at `origin`, drawn in place; the box height."""
     (width, height), baseline = cv2.getTextSize(text, FONT, scale, 1)
     x, y = origin
@@ -24,8 +30,9 @@ def draw_label(image: np.ndarray, text: str, origin: tuple[int, int],
     return height + baseline + 6
 
 
-def blend_box(image: np.ndarray, box: tuple[int, int, int, int], colour: tuple[int, int, int],
-              alpha: float) -> None:
+def blend_box(
+    image: np.ndarray, box: tuple[int, int, int, int], colour: tuple[int, int, int], alpha: float
+) -> None:
     """Fill a box with `colour` at opacity `alpha` (0-1), in place."""
     left, top, right, bottom = box
     region = image[top:bottom, left:right]

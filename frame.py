@@ -1,4 +1,5 @@
 """The frame: one object from capture to publish."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

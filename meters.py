@@ -1,4 +1,5 @@
 """Meters the pipeline, the networks and the fan-out share: a rate and a moving average."""
+
 from __future__ import annotations
 
 import threading
@@ -42,8 +43,9 @@ class Average:
         self.value: float | None = None
 
     def add(self, sample: float) -> None:
-        self.value = sample if self.value is None else (
-            self.value + self._weight * (sample - self.value))
+        self.value = (
+            sample if self.value is None else (self.value + self._weight * (sample - self.value))
+        )
 
     def rounded(self) -> float | None:
         return None if self.value is None else round(self.value, 2)

@@ -3,6 +3,7 @@
 The server builds each part once per frame (headers and JPEG in one bytes object) and sends
 that same object to every viewer. The parser is used by the tests and the benchmarks.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -68,7 +69,7 @@ class MjpegParser:
                     break
                 self._headers = self._parse_headers(bytes(self._buffer[:end]))
                 self._body_left = int(self._headers["content-length"]) + 2  # body + CRLF
-                view = memoryview(bytes(self._buffer[end + 4:]))
+                view = memoryview(bytes(self._buffer[end + 4 :]))
                 self._buffer.clear()
                 continue
             take = min(self._body_left, len(view))

@@ -12,6 +12,7 @@ A ModelSlot holds the Model of one type for the pipeline: its live settings (whi
 switch of network), its REST properties, timing, rate and failures, its latest result, and the
 background loading behind `PUT /<type>/network`.
 """
+
 from __future__ import annotations
 
 import copy
@@ -20,8 +21,9 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Any, Callable, ClassVar, Generic, Mapping, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 import numpy as np
 
@@ -38,12 +40,25 @@ RECENT_RESULTS = 3  # kept for result_up_to()
 NETWORK_TYPES = ("background", "segmentation", "classification", "detection", "pose", "action")
 
 
-def setting(default: Any, minimum: float | None = None, maximum: float | None = None,
-            step: float | None = None, help: str = "",  # noqa: A002
-            choices: tuple[str, ...] | None = None) -> Any:
+def setting(
+    default: Any,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    step: float | None = None,
+    help: str = "",  # noqa: A002
+    choices: tuple[str, ...] | None = None,
+) -> Any:
     """A dataclass field that is a live setting, with its range and help text."""
-    return dataclasses.field(default=default, metadata={
-        "minimum": minimum, "maximum": maximum, "step": step, "help": help, "choices": choices})
+    return dataclasses.field(
+        default=default,
+        metadata={
+            "minimum": minimum,
+            "maximum": maximum,
+            "step": step,
+            "help": help,
+            "choices": choices,
+        },
+    )
 
 
 R = TypeVar("R", bound=Result)
@@ -89,8 +104,9 @@ class ModelSlot:
     a background thread and is swapped in between two frames of this network.
     """
 
-    def __init__(self, model: Model[Any], load: Callable[[str], Model[Any]],
-                 choices: tuple[str, ...]) -> None:
+    def __init__(
+        self, model: Model[Any], load: Callable[[str], Model[Any]], choices: tuple[str, ...]
+    ) -> None:
         self.type = model.type
         self.needs = model.needs
         self.model = model
@@ -120,14 +136,32 @@ class ModelSlot:
         """Its settings as properties of `registry`, whose lock guards them."""
         self._settings_lock = registry.lock
         group = f"/{self.type}"
-        rest_property(registry, f"{group}/enabled", lambda: self.enabled, self._set_enabled,
-                      bool, help=f"run the {self.type} network")
+        rest_property(
+            registry,
+            f"{group}/enabled",
+            lambda: self.enabled,
+            self._set_enabled,
+            bool,
+            help=f"run the {self.type} network",
+        )
         for field in dataclasses.fields(self.settings):
-            attribute_property(registry, f"{group}/{field.name}", self.settings, field.name,
-                               type(field.default), **field.metadata)
-        rest_property(registry, f"{group}/network", lambda: self.network, self._switch, str,
-                      choices=self._choices,
-                      help="the network; a PUT loads another in the background, then swaps")
+            attribute_property(
+                registry,
+                f"{group}/{field.name}",
+                self.settings,
+                field.name,
+                type(field.default),
+                **field.metadata,
+            )
+        rest_property(
+            registry,
+            f"{group}/network",
+            lambda: self.network,
+            self._switch,
+            str,
+            choices=self._choices,
+            help="the network; a PUT loads another in the background, then swaps",
+        )
 
     def _set_enabled(self, enabled: bool) -> None:
         self.enabled = enabled
@@ -145,8 +179,9 @@ class ModelSlot:
             if name == self.loading:
                 return
             self.loading = name
-        threading.Thread(target=self._load_and_swap, args=(name,), name=f"load-{self.type}",
-                         daemon=True).start()
+        threading.Thread(
+            target=self._load_and_swap, args=(name,), name=f"load-{self.type}", daemon=True
+        ).start()
 
     def _load_and_swap(self, name: str) -> None:
         try:
@@ -213,17 +248,29 @@ class ModelSlot:
         self.error = f"{during}{type(error).__name__}: {error}"
         if not self._traceback_logged:
             self._traceback_logged = True
-            log.error("%s network %s failed: %s", self.type, self.network, self.error,
-                      exc_info=error)
+            log.error(
+                "%s network %s failed: %s", self.type, self.network, self.error, exc_info=error
+            )
         else:
-            log.warning("%s network %s failed again (%d in a row): %s", self.type,
-                        self.network, self.failures, self.error)
+            log.warning(
+                "%s network %s failed again (%d in a row): %s",
+                self.type,
+                self.network,
+                self.failures,
+                self.error,
+            )
         if self.failures >= FAILURES_BEFORE_DISABLE:
             self.enabled = False
             self.error = f"switched off after {self.failures} failures in a row: {self.error}"
             log.error("%s network %s %s", self.type, self.network, self.error)
 
     def stats(self) -> dict[str, Any]:
-        return {"network": self.network, "enabled": self.enabled, "ms": self.ms.rounded(),
-                "fps": round(self.rate.rate(), 2), "failures": self.failures,
-                "error": self.error, "loading": self.loading}
+        return {
+            "network": self.network,
+            "enabled": self.enabled,
+            "ms": self.ms.rounded(),
+            "fps": round(self.rate.rate(), 2),
+            "failures": self.failures,
+            "error": self.error,
+            "loading": self.loading,
+        }

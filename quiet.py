@@ -21,9 +21,11 @@ script) that drops those line kinds and passes every other line, absl's ERROR an
 included; being a process of its own, it also passes on what a crashing app writes last.
 Python's own sys.stderr keeps the real stderr: the app's log and tracebacks bypass the filter.
 """
+
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import os
 import re
@@ -36,7 +38,8 @@ from typing import BinaryIO
 HIDDEN = re.compile(
     rb"[IW]\d{4} [\d:.]+ +\d+ [^ \]]+:\d+\] "  # absl's INFO and WARNING lines
     rb"|WARNING: All log messages before absl::InitializeLog\(\) is called"
-    rb"|INFO: ")  # TF Lite's INFO lines
+    rb"|INFO: "
+)  # TF Lite's INFO lines
 
 
 def start(verbose: bool) -> None:
@@ -47,12 +50,14 @@ def start(verbose: bool) -> None:
     logging.getLogger("matplotlib").setLevel(logging.WARNING)
     sys.stderr.flush()
     real_stderr = os.dup(2)
-    sys.stderr = open(real_stderr, "w", buffering=1, encoding=sys.stderr.encoding,
-                      errors="backslashreplace")
+    sys.stderr = open(  # noqa: SIM115 (the app's stderr for the rest of its life)
+        real_stderr, "w", buffering=1, encoding=sys.stderr.encoding, errors="backslashreplace"
+    )
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # inherited: Ctrl-C spares it,
-    try:                                                      # it ends when the app does
-        filter_process = subprocess.Popen([sys.executable, __file__], stdin=subprocess.PIPE,
-                                          stdout=real_stderr)
+    try:  # it ends when the app does
+        filter_process = subprocess.Popen(
+            [sys.executable, __file__], stdin=subprocess.PIPE, stdout=real_stderr
+        )
     finally:
         signal.signal(signal.SIGINT, previous)
     os.dup2(filter_process.stdin.fileno(), 2)
@@ -63,10 +68,8 @@ def start(verbose: bool) -> None:
 def _finish(filter_process: subprocess.Popen, real_stderr: int) -> None:
     """At exit, let the filter pass on what it holds before the app ends."""
     os.dup2(real_stderr, 2)  # the pipe's last writer closes: the filter reads to its end
-    try:
+    with contextlib.suppress(subprocess.TimeoutExpired):
         filter_process.wait(timeout=2)
-    except subprocess.TimeoutExpired:
-        pass
 
 
 def filter_lines(source: BinaryIO, sink: BinaryIO) -> None:

@@ -4,18 +4,23 @@ Each result knows the frame it came from (`frame`, `timestamp`) and turns itself
 documented JSON with `to_json()` (README, "Results"; docs/results.schema.json). Data that is
 only for drawing, such as a mask, is a field of the result but never part of its JSON.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
 
 def class_label(labels: Sequence[str], class_id: int) -> str:
     """The label of a class, or "class N" for a class the labels do not name."""
-    return labels[class_id] if 0 <= class_id < len(labels) and labels[class_id] else (
-        f"class {class_id}")
+    return (
+        labels[class_id]
+        if 0 <= class_id < len(labels) and labels[class_id]
+        else (f"class {class_id}")
+    )
 
 
 @dataclass(frozen=True)
@@ -64,9 +69,13 @@ class Detection:
     track_id: int | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"label": self.label, "class_id": self.class_id,
-                "confidence": round(float(self.confidence), 4),
-                "box": [round(float(v), 1) for v in self.box], "track_id": self.track_id}
+        return {
+            "label": self.label,
+            "class_id": self.class_id,
+            "confidence": round(float(self.confidence), 4),
+            "box": [round(float(v), 1) for v in self.box],
+            "track_id": self.track_id,
+        }
 
 
 @dataclass(frozen=True)
@@ -86,8 +95,11 @@ class ClassShare:
     fraction: float
 
     def to_json(self) -> dict[str, Any]:
-        return {"label": self.label, "class_id": self.class_id,
-                "fraction": round(float(self.fraction), 4)}
+        return {
+            "label": self.label,
+            "class_id": self.class_id,
+            "fraction": round(float(self.fraction), 4),
+        }
 
 
 @dataclass(frozen=True)
@@ -110,8 +122,13 @@ class Keypoint:
     confidence: float
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "x": round(float(self.x), 1),
-                "y": round(float(self.y), 1), "confidence": round(float(self.confidence), 4)}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "x": round(float(self.x), 1),
+            "y": round(float(self.y), 1),
+            "confidence": round(float(self.confidence), 4),
+        }
 
 
 @dataclass(frozen=True)
@@ -122,8 +139,10 @@ class Pose:
     links: tuple[tuple[int, int], ...]
 
     def to_json(self) -> dict[str, Any]:
-        return {"keypoints": [k.to_json() for k in self.keypoints],
-                "links": [[a, b] for a, b in self.links]}
+        return {
+            "keypoints": [k.to_json() for k in self.keypoints],
+            "links": [[a, b] for a, b in self.links],
+        }
 
 
 @dataclass(frozen=True)

@@ -5,14 +5,16 @@ reason. A Source hands out BGR frames with `read()`; it returns None when the in
 (a file played to its end, its loops used up) and raises SourceError when the input fails
 (a camera unplugged, a stream dropped). Reconnecting is the capture thread's job, not theirs.
 """
+
 from __future__ import annotations
 
 import glob
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Protocol
 from urllib.parse import urlparse
 
 import cv2
@@ -20,8 +22,14 @@ import numpy as np
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
 FLIP_METHODS = (
-    "none", "counterclockwise", "rotate-180", "clockwise",
-    "horizontal", "vertical", "upper-right-diagonal", "upper-left-diagonal",
+    "none",
+    "counterclockwise",
+    "rotate-180",
+    "clockwise",
+    "horizontal",
+    "vertical",
+    "upper-right-diagonal",
+    "upper-left-diagonal",
 )
 TEST_PATTERN_URIS = {"", "test", "test://", "testpattern", "test://pattern"}
 PATTERN_PHOTO = Path(__file__).resolve().parent / "data" / "media" / "astronaut.jpg"
@@ -82,8 +90,18 @@ class PatternSource:
 
     @staticmethod
     def _make_background(width: int, height: int) -> np.ndarray:
-        bars = np.array([(192, 192, 192), (0, 192, 192), (192, 192, 0), (0, 192, 0),
-                         (192, 0, 192), (0, 0, 192), (192, 0, 0)], dtype=np.uint8)
+        bars = np.array(
+            [
+                (192, 192, 192),
+                (0, 192, 192),
+                (192, 192, 0),
+                (0, 192, 0),
+                (192, 0, 192),
+                (0, 0, 192),
+                (192, 0, 0),
+            ],
+            dtype=np.uint8,
+        )
         columns = (np.arange(width) * len(bars) // width).clip(0, len(bars) - 1)
         image = np.empty((height, width, 3), dtype=np.uint8)
         split = height * 2 // 3
@@ -103,15 +121,22 @@ class PatternSource:
         cv2.circle(frame, (x, y), radius // 2, (40, 40, 220), -1, cv2.LINE_AA)
         side = self._photo.shape[0]
         left = int((width - side) * (0.5 + 0.5 * np.sin(t * 0.4)))
-        frame[height - side:, left:left + side] = self._photo
+        frame[height - side :, left : left + side] = self._photo
         stamp = time.strftime("%H:%M:%S") + f".{int(time.time() * 1000) % 1000:03d}"
         scale = height / 480
         stamp_left = max(0, width - int(250 * scale))  # top right: classification writes top left
         cv2.rectangle(frame, (stamp_left, 0), (width, int(70 * scale)), (0, 0, 0), -1)
         for row, text in enumerate((f"frame {self._count}", stamp)):
-            cv2.putText(frame, text, (stamp_left + int(10 * scale), int((30 + 30 * row) * scale)),
-                        cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), max(1, int(2 * scale)),
-                        cv2.LINE_AA)
+            cv2.putText(
+                frame,
+                text,
+                (stamp_left + int(10 * scale), int((30 + 30 * row) * scale)),
+                cv2.FONT_HERSHEY_SIMPLEX,
+                scale,
+                (255, 255, 255),
+                max(1, int(2 * scale)),
+                cv2.LINE_AA,
+            )
         self._count += 1
         return frame
 
@@ -122,8 +147,15 @@ class PatternSource:
 class CaptureSource:
     """Anything OpenCV's VideoCapture opens: cameras, network streams, video files."""
 
-    def __init__(self, capture: cv2.VideoCapture, description: str, *, pace: float | None,
-                 loop: int = 0, size: tuple[int, int] | None = None) -> None:
+    def __init__(
+        self,
+        capture: cv2.VideoCapture,
+        description: str,
+        *,
+        pace: float | None,
+        loop: int = 0,
+        size: tuple[int, int] | None = None,
+    ) -> None:
         self.description = description
         self.pace = pace
         self._capture = capture
@@ -157,8 +189,15 @@ class ImageSequence:
     """A still image, a folder or a glob of images, shown as a slideshow at `pace` fps.
     A single image is decoded once, here, so that an unreadable one fails at start."""
 
-    def __init__(self, paths: list[Path], description: str, *, pace: float, loop: int,
-                 size: tuple[int, int] | None) -> None:
+    def __init__(
+        self,
+        paths: list[Path],
+        description: str,
+        *,
+        pace: float,
+        loop: int,
+        size: tuple[int, int] | None,
+    ) -> None:
         self.description = description
         self.pace = pace
         self._paths = paths
@@ -268,12 +307,15 @@ def _import_jetson_utils():
 
 
 def _gstreamer_available() -> bool:
-    return any(line.strip().startswith("GStreamer:") and "YES" in line
-               for line in cv2.getBuildInformation().splitlines())
+    return any(
+        line.strip().startswith("GStreamer:") and "YES" in line
+        for line in cv2.getBuildInformation().splitlines()
+    )
 
 
-def _open_capture(target: str, api: int, description: str,
-                  params: list[int] | None = None) -> cv2.VideoCapture:
+def _open_capture(
+    target: str, api: int, description: str, params: list[int] | None = None
+) -> cv2.VideoCapture:
     capture = cv2.VideoCapture(target, api, params or [])
     if not capture.isOpened():
         capture.release()
@@ -297,13 +339,17 @@ def _open_v4l2(spec: InputSpec, device: str) -> CaptureSource:
 
 def _open_csi(spec: InputSpec, sensor: str) -> CaptureSource:
     if not _gstreamer_available():
-        raise SourceError(f"{spec.uri}: this OpenCV was built without GStreamer, which a CSI "
-                          "camera needs (use jetson_utils or a GStreamer build of OpenCV)")
+        raise SourceError(
+            f"{spec.uri}: this OpenCV was built without GStreamer, which a CSI "
+            "camera needs (use jetson_utils or a GStreamer build of OpenCV)"
+        )
     width, height, rate = spec.width or 1280, spec.height or 720, spec.rate or 30
-    pipeline = (f"nvarguscamerasrc sensor-id={sensor} ! video/x-raw(memory:NVMM), "
-                f"width={width}, height={height}, framerate={int(rate)}/1 ! nvvidconv ! "
-                "video/x-raw, format=BGRx ! videoconvert ! video/x-raw, format=BGR ! "
-                "appsink drop=true max-buffers=1")
+    pipeline = (
+        f"nvarguscamerasrc sensor-id={sensor} ! video/x-raw(memory:NVMM), "
+        f"width={width}, height={height}, framerate={int(rate)}/1 ! nvvidconv ! "
+        "video/x-raw, format=BGRx ! videoconvert ! video/x-raw, format=BGR ! "
+        "appsink drop=true max-buffers=1"
+    )
     capture = _open_capture(pipeline, cv2.CAP_GSTREAMER, spec.uri)
     return CaptureSource(capture, f"CSI camera {sensor}", pace=None)
 
@@ -319,13 +365,15 @@ def redact_credentials(uri: str) -> str:
 
 def _open_network(spec: InputSpec) -> CaptureSource:
     # Low latency: RTSP over TCP (no lost UDP packets), no input buffering, short timeouts.
-    os.environ.setdefault("OPENCV_FFMPEG_CAPTURE_OPTIONS",
-                          "rtsp_transport;tcp|fflags;nobuffer|flags;low_delay")
+    os.environ.setdefault(
+        "OPENCV_FFMPEG_CAPTURE_OPTIONS", "rtsp_transport;tcp|fflags;nobuffer|flags;low_delay"
+    )
     params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, 5000, cv2.CAP_PROP_READ_TIMEOUT_MSEC, 5000]
     description = redact_credentials(spec.uri)
     capture = _open_capture(spec.uri, cv2.CAP_FFMPEG, description, params)
-    if urlparse(spec.uri).scheme in ("http", "https") and \
-            capture.get(cv2.CAP_PROP_FRAME_COUNT) > 0:  # a live stream has no frame count
+    if (
+        urlparse(spec.uri).scheme in ("http", "https") and capture.get(cv2.CAP_PROP_FRAME_COUNT) > 0
+    ):  # a live stream has no frame count
         return _video_file(capture, spec, f"video file {description}")
     capture.set(cv2.CAP_PROP_BUFFERSIZE, 1)
     return CaptureSource(capture, description, pace=None)
@@ -354,8 +402,9 @@ def _open_path(spec: InputSpec, path: str) -> Source:
         raise SourceError(f"{spec.uri}: {empty}")
     if len(paths) > 1:
         description = f"{len(paths)} {description}"
-    return ImageSequence(paths, description, pace=spec.rate or 1.0, loop=spec.loop,
-                         size=_size(spec))
+    return ImageSequence(
+        paths, description, pace=spec.rate or 1.0, loop=spec.loop, size=_size(spec)
+    )
 
 
 def _open_video_file(spec: InputSpec, target: Path) -> CaptureSource:

@@ -13,13 +13,15 @@ How the networks keep pace (`/stream/network_mode`):
 
 Settings are read at frame boundaries and a PUT never waits for a frame (model.ModelSlot).
 """
+
 from __future__ import annotations
 
 import logging
 import threading
 import time
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import cv2
 import numpy as np
@@ -67,8 +69,10 @@ class LatestFrame:
 
     def wait_newer(self, index: int, timeout: float) -> Frame | None:
         with self._condition:
-            self._condition.wait_for(lambda: self._closed or (
-                self._frame is not None and self._frame.index > index), timeout)
+            self._condition.wait_for(
+                lambda: self._closed or (self._frame is not None and self._frame.index > index),
+                timeout,
+            )
             frame = None if self._closed else self._frame
         return frame if frame is not None and frame.index > index else None
 
@@ -91,8 +95,13 @@ class Backoff:
 class CaptureThread(threading.Thread):
     """Reads the input into a LatestFrame, pacing files and patterns, reconnecting on loss."""
 
-    def __init__(self, source: Source, reopen: Callable[[], Source], slot: LatestFrame,
-                 backoff: Backoff | None = None) -> None:
+    def __init__(
+        self,
+        source: Source,
+        reopen: Callable[[], Source],
+        slot: LatestFrame,
+        backoff: Backoff | None = None,
+    ) -> None:
         super().__init__(name="capture", daemon=True)
         self._source: Source | None = source
         self._reopen = reopen
@@ -172,9 +181,16 @@ class CaptureThread(threading.Thread):
 
 def encode_jpeg(image: np.ndarray, quality: int) -> bytes:
     """One JPEG, 4:2:0 chroma subsampling, at the given quality."""
-    ok, buffer = cv2.imencode(".jpg", image, [
-        cv2.IMWRITE_JPEG_QUALITY, quality,
-        cv2.IMWRITE_JPEG_SAMPLING_FACTOR, cv2.IMWRITE_JPEG_SAMPLING_FACTOR_420])
+    ok, buffer = cv2.imencode(
+        ".jpg",
+        image,
+        [
+            cv2.IMWRITE_JPEG_QUALITY,
+            quality,
+            cv2.IMWRITE_JPEG_SAMPLING_FACTOR,
+            cv2.IMWRITE_JPEG_SAMPLING_FACTOR_420,
+        ],
+    )
     if not ok:
         raise ValueError("JPEG encoding failed")
     return buffer.tobytes()
@@ -221,8 +237,13 @@ class NetworkWorker(threading.Thread):
     """async mode: runs one group of networks on the newest frame it can take, over and over,
     while `active` is set."""
 
-    def __init__(self, group: list[ModelSlot], frames: LatestFrame, active: threading.Event,
-                 stopped: threading.Event) -> None:
+    def __init__(
+        self,
+        group: list[ModelSlot],
+        frames: LatestFrame,
+        active: threading.Event,
+        stopped: threading.Event,
+    ) -> None:
         super().__init__(name="network-" + "+".join(slot.type for slot in group), daemon=True)
         self._group, self._frames = group, frames
         self._active, self._stopped = active, stopped
@@ -245,17 +266,26 @@ class NetworkWorker(threading.Thread):
 class Pipeline:
     """Owns the capture, processing and network threads and the Broadcaster the viewers read."""
 
-    def __init__(self, source: Source, reopen: Callable[[], Source], *, jpeg_quality: int = 80,
-                 backoff: Backoff | None = None, networks: list[ModelSlot] | None = None,
-                 network_mode: str = DEFAULT_NETWORK_MODE) -> None:
+    def __init__(
+        self,
+        source: Source,
+        reopen: Callable[[], Source],
+        *,
+        jpeg_quality: int = 80,
+        backoff: Backoff | None = None,
+        networks: list[ModelSlot] | None = None,
+        network_mode: str = DEFAULT_NETWORK_MODE,
+    ) -> None:
         self.jpeg_quality = jpeg_quality
         self.max_fps = 0.0
         self.overlay_stats = False
         self.parallel_networks = True  # sync mode: faster on 2 cores (bench/models.py)
         self.settings = PropertyRegistry()
         self.broadcaster = Broadcaster()
-        self.networks = {slot.type: slot for slot in
-                         sorted(networks or [], key=lambda slot: NETWORK_TYPES.index(slot.type))}
+        self.networks = {
+            slot.type: slot
+            for slot in sorted(networks or [], key=lambda slot: NETWORK_TYPES.index(slot.type))
+        }
         self._groups = network_groups(self.networks.values())
         self._pool = ThreadPoolExecutor(max(1, len(self._groups)), "network")
         self._frames = LatestFrame()
@@ -265,8 +295,10 @@ class Pipeline:
         self._async = threading.Event()
         self.network_mode = SYNC
         self._set_network_mode(network_mode)
-        self._workers = [NetworkWorker(group, self._frames, self._async, self._stop_event)
-                         for group in self._groups]
+        self._workers = [
+            NetworkWorker(group, self._frames, self._async, self._stop_event)
+            for group in self._groups
+        ]
         self._started = time.monotonic()
         self._output = RateMeter()
         self._encode_ms = Average()
@@ -278,26 +310,77 @@ class Pipeline:
 
     def _declare_settings(self) -> None:
         settings = self.settings
-        attribute_property(settings, "/stream/jpeg_quality", self, "jpeg_quality", int,
-                           minimum=1, maximum=100, step=1, help="JPEG quality of the stream")
-        attribute_property(settings, "/stream/max_fps", self, "max_fps", float, minimum=0,
-                           maximum=120, step=1, help="cap on the output frame rate; 0: no cap")
-        attribute_property(settings, "/stream/overlay_stats", self, "overlay_stats", bool,
-                           help="draw fps and latency into the video")
-        rest_property(settings, "/stream/network_mode", lambda: self.network_mode,
-                      self._set_network_mode, str, choices=NETWORK_MODES,
-                      help="sync: every frame waits for every network; async: the video keeps "
-                           "its rate and each network runs at its own, drawn with its latest "
-                           "result")
-        attribute_property(settings, "/stream/parallel_networks", self, "parallel_networks",
-                           bool, help="sync mode: run the networks of a frame in parallel")
+        attribute_property(
+            settings,
+            "/stream/jpeg_quality",
+            self,
+            "jpeg_quality",
+            int,
+            minimum=1,
+            maximum=100,
+            step=1,
+            help="JPEG quality of the stream",
+        )
+        attribute_property(
+            settings,
+            "/stream/max_fps",
+            self,
+            "max_fps",
+            float,
+            minimum=0,
+            maximum=120,
+            step=1,
+            help="cap on the output frame rate; 0: no cap",
+        )
+        attribute_property(
+            settings,
+            "/stream/overlay_stats",
+            self,
+            "overlay_stats",
+            bool,
+            help="draw fps and latency into the video",
+        )
+        rest_property(
+            settings,
+            "/stream/network_mode",
+            lambda: self.network_mode,
+            self._set_network_mode,
+            str,
+            choices=NETWORK_MODES,
+            help="sync: every frame waits for every network; async: the video keeps "
+            "its rate and each network runs at its own, drawn with its latest "
+            "result",
+        )
+        attribute_property(
+            settings,
+            "/stream/parallel_networks",
+            self,
+            "parallel_networks",
+            bool,
+            help="sync mode: run the networks of a frame in parallel",
+        )
         capture = self.capture
-        rest_property(settings, "/input/resolution", type=str, help="width x height",
-                      getter=lambda: "x".join(map(str, capture.resolution or ())) or None)
-        rest_property(settings, "/input/fps", type=float, help="frames captured per second",
-                      getter=lambda: round(capture.meter.rate(), 2))
-        rest_property(settings, "/input/state", type=str, help="online, reconnecting or offline",
-                      getter=lambda: capture.state)
+        rest_property(
+            settings,
+            "/input/resolution",
+            type=str,
+            help="width x height",
+            getter=lambda: "x".join(map(str, capture.resolution or ())) or None,
+        )
+        rest_property(
+            settings,
+            "/input/fps",
+            type=float,
+            help="frames captured per second",
+            getter=lambda: round(capture.meter.rate(), 2),
+        )
+        rest_property(
+            settings,
+            "/input/state",
+            type=str,
+            help="online, reconnecting or offline",
+            getter=lambda: capture.state,
+        )
         for network in self.networks.values():
             network.declare_properties(settings)
 
@@ -358,16 +441,20 @@ class Pipeline:
         """The results to draw on `frame`: in sync mode, the enabled networks run on it now;
         in async mode, each enabled network's latest result (the workers make them)."""
         if self.network_mode == ASYNC:
-            latest = {slot.type: slot.result_up_to(frame.index)
-                      for slot in self.networks.values() if slot.enabled}
+            latest = {
+                slot.type: slot.result_up_to(frame.index)
+                for slot in self.networks.values()
+                if slot.enabled
+            }
             return {network_type: result for network_type, result in latest.items() if result}
         if self.parallel_networks and len(self._groups) > 1:
             futures = [self._pool.submit(run_group, group, frame) for group in self._groups]
             found = [future.result() for future in futures]
         else:
             found = [run_group(group, frame) for group in self._groups]
-        return {network_type: result for results in found
-                for network_type, result in results.items()}
+        return {
+            network_type: result for results in found for network_type, result in results.items()
+        }
 
     def _annotate(self, frame: Frame, results: dict[str, Result]) -> np.ndarray:
         """The networks' overlays and the stats line, drawn in NETWORK_TYPES order on a copy
@@ -381,8 +468,10 @@ class Pipeline:
                 network.draw(annotated, results[network.type])
         if not overlay_stats:
             return annotated
-        text = (f"in {self.capture.meter.rate():.1f} fps  out {self._output.rate():.1f} fps  "
-                f"latency {self._latency_ms.value or 0:.0f} ms")
+        text = (
+            f"in {self.capture.meter.rate():.1f} fps  out {self._output.rate():.1f} fps  "
+            f"latency {self._latency_ms.value or 0:.0f} ms"
+        )
         draw_label(annotated, text, (8, annotated.shape[0] - 10))
         return annotated
 
@@ -402,8 +491,15 @@ class Pipeline:
         jpeg = encode_jpeg(image, self.jpeg_quality)
         self._encode_ms.add((time.perf_counter() - started) * 1000)
         self._seq += 1
-        self.broadcaster.publish(EncodedFrame(self._seq, frame.index, frame.timestamp, jpeg,
-                                              encode_part(jpeg, frame.index, frame.timestamp)))
+        self.broadcaster.publish(
+            EncodedFrame(
+                self._seq,
+                frame.index,
+                frame.timestamp,
+                jpeg,
+                encode_part(jpeg, frame.index, frame.timestamp),
+            )
+        )
         self._output.tick()
         if live:
             self._latency_ms.add((time.time() - frame.timestamp) * 1000)
@@ -415,8 +511,10 @@ class Pipeline:
 
     def results(self) -> dict[str, Any]:
         """The latest result of every loaded network (None before its first)."""
-        return {name: network.result.to_json() if network.result else None
-                for name, network in self.networks.items()}
+        return {
+            name: network.result.to_json() if network.result else None
+            for name, network in self.networks.items()
+        }
 
     def stats(self) -> dict[str, Any]:
         """The figures /stats serves."""
@@ -429,8 +527,9 @@ class Pipeline:
             "frames_dropped": self._dropped,
             **self.broadcaster.stats(),
             "network_mode": self.network_mode,
-            "networks": {name: self._network_stats(network)
-                         for name, network in self.networks.items()},
+            "networks": {
+                name: self._network_stats(network) for name, network in self.networks.items()
+            },
             "source": {
                 "description": capture.description,
                 "state": capture.state,
@@ -447,6 +546,7 @@ class Pipeline:
         shown, result = self.broadcaster.latest, network.result
         figures["result_frame"] = result.frame if result else None
         figures["result_age_frames"] = shown.index - result.frame if shown and result else None
-        figures["result_age_ms"] = (round((shown.timestamp - result.timestamp) * 1000, 1)
-                                    if shown and result else None)
+        figures["result_age_ms"] = (
+            round((shown.timestamp - result.timestamp) * 1000, 1) if shown and result else None
+        )
         return figures

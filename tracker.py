@@ -1,4 +1,5 @@
 """IoU tracker for object detections, with the settings of jetson-inference's detectNet tracker."""
+
 from __future__ import annotations
 
 import threading
@@ -67,11 +68,14 @@ class IouTracker:
     def _match(self, detections: list[Detection]) -> dict[int, _Track]:
         """Greedy matching, highest IoU first: detection index -> track of the same class."""
         threshold = self.overlap_threshold
-        pairs = [(iou, track_index, index)
-                 for track_index, track in enumerate(self._tracks)
-                 for index, detection in enumerate(detections)
-                 if detection.class_id == track.class_id
-                 and (iou := box_iou(track.box, detection.box)) > 0 and iou >= threshold]
+        pairs = [
+            (iou, track_index, index)
+            for track_index, track in enumerate(self._tracks)
+            for index, detection in enumerate(detections)
+            if detection.class_id == track.class_id
+            and (iou := box_iou(track.box, detection.box)) > 0
+            and iou >= threshold
+        ]
         pairs.sort(key=lambda pair: -pair[0])  # stable: ties go to the older track, first detection
         matches: dict[int, _Track] = {}
         taken: set[int] = set()

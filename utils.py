@@ -11,13 +11,15 @@ malformed or missing JSON and an oversized body get 400 `{"error": "..."}` and c
 An int setting accepts an integral float (`3.0` sets 3) and refuses `3.5`; a bool setting
 takes only `true` or `false`.
 """
+
 from __future__ import annotations
 
 import json
 import math
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 MAX_BODY_BYTES = 1024
 TYPE_NAMES = {bool: "bool", int: "int", float: "float", str: "str"}
@@ -64,21 +66,31 @@ class Property:
     def describe(self) -> dict[str, Any]:
         """The entry of /api/properties."""
         return {
-            "path": self.path, "group": self.group, "name": self.name,
-            "type": self.type_name, "min": self.minimum, "max": self.maximum,
-            "step": self.step, "choices": list(self.choices) if self.choices else None,
-            "value": self.getter(), "help": self.help, "writable": self.writable,
+            "path": self.path,
+            "group": self.group,
+            "name": self.name,
+            "type": self.type_name,
+            "min": self.minimum,
+            "max": self.maximum,
+            "step": self.step,
+            "choices": list(self.choices) if self.choices else None,
+            "value": self.getter(),
+            "help": self.help,
+            "writable": self.writable,
         }
 
     def parse(self, body: bytes) -> Any:
         """The value a PUT body carries, checked against type and range; InvalidValue if not."""
         if not body.strip():
-            raise InvalidValue(f"{self.path}: the body is empty; send a bare JSON {self._expects()}")
+            raise InvalidValue(
+                f"{self.path}: the body is empty; send a bare JSON {self._expects()}"
+            )
         try:
             value = json.loads(body, parse_constant=_refuse_constant)
         except (ValueError, UnicodeDecodeError) as error:
-            raise InvalidValue(f"{self.path}: the body is not JSON ({error}); send a bare JSON "
-                               f"{self._expects()}") from None
+            raise InvalidValue(
+                f"{self.path}: the body is not JSON ({error}); send a bare JSON {self._expects()}"
+            ) from None
         return self._check_range(self._check_type(value))
 
     def _expects(self) -> str:
@@ -91,9 +103,11 @@ class Property:
         return TYPE_NAMES[self.type]
 
     def _check_type(self, value: Any) -> Any:
-        wrong = InvalidValue(f"{self.path}: got {json.dumps(value)[:40]} "
-                             f"({TYPE_NAMES.get(type(value), type(value).__name__)}), "
-                             f"expected {self._expects()}")
+        wrong = InvalidValue(
+            f"{self.path}: got {json.dumps(value)[:40]} "
+            f"({TYPE_NAMES.get(type(value), type(value).__name__)}), "
+            f"expected {self._expects()}"
+        )
         if self.type is bool:
             if not isinstance(value, bool):
                 raise wrong
@@ -113,8 +127,9 @@ class Property:
         try:
             return float(value)
         except OverflowError:  # an integer literal with hundreds of digits
-            raise InvalidValue(f"{self.path}: not a finite number, expected "
-                               f"{self._expects()}") from None
+            raise InvalidValue(
+                f"{self.path}: not a finite number, expected {self._expects()}"
+            ) from None
 
     def _check_range(self, value: Any) -> Any:
         if self.choices and value not in self.choices:
@@ -122,8 +137,9 @@ class Property:
         too_low = self.minimum is not None and value < self.minimum
         too_high = self.maximum is not None and value > self.maximum
         if too_low or too_high:
-            raise InvalidValue(f"{self.path}: {json.dumps(value)[:40]} is out of range, "
-                               f"expected {self._expects()}")
+            raise InvalidValue(
+                f"{self.path}: {json.dumps(value)[:40]} is out of range, expected {self._expects()}"
+            )
         return value
 
 
@@ -170,20 +186,39 @@ class PropertyRegistry:
         return prop.getter()
 
 
-def rest_property(registry: PropertyRegistry, path: str, getter: Callable[[], Any],
-                  setter: Callable[[Any], None] | None = None, type: type = float,  # noqa: A002
-                  *, minimum: float | None = None, maximum: float | None = None,
-                  step: float | None = None, choices: tuple[str, ...] | None = None,
-                  help: str = "") -> Property:  # noqa: A002
+def rest_property(
+    registry: PropertyRegistry,
+    path: str,
+    getter: Callable[[], Any],
+    setter: Callable[[Any], None] | None = None,
+    type: type = float,  # noqa: A002
+    *,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    step: float | None = None,
+    choices: tuple[str, ...] | None = None,
+    help: str = "",  # noqa: A002
+) -> Property:
     """Declare a live setting at `path` (`/<group>/<name>`): GET always, PUT if it has a setter."""
     if type not in TYPE_NAMES:
         raise TypeError(f"{path}: unsupported property type {type!r}")
-    return registry.add(Property(path, type, getter, setter, minimum, maximum, step, choices,
-                                 help))
+    return registry.add(Property(path, type, getter, setter, minimum, maximum, step, choices, help))
 
 
-def attribute_property(registry: PropertyRegistry, path: str, owner: object, attribute: str,
-                       type: type = float, **options: Any) -> Property:  # noqa: A002
+def attribute_property(
+    registry: PropertyRegistry,
+    path: str,
+    owner: object,
+    attribute: str,
+    type: type = float,  # noqa: A002
+    **options: Any,
+) -> Property:
     """A writable rest_property backed by one attribute of `owner`."""
-    return rest_property(registry, path, lambda: getattr(owner, attribute),
-                         lambda value: setattr(owner, attribute, value), type, **options)
+    return rest_property(
+        registry,
+        path,
+        lambda: getattr(owner, attribute),
+        lambda value: setattr(owner, attribute, value),
+        type,
+        **options,
+    )

@@ -4,6 +4,7 @@ Which backends there are, what each needs and whether it can run here: backends/
 A backend's runtime is imported only when a network needs it, so a machine without a runtime
 can still run the networks of the others.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any

@@ -5,11 +5,12 @@ The graphs keep tracking state between frames and are not thread-safe: each netw
 instance, and the pipeline calls a network from one thread at a time. mediapipe is imported
 when a network is made (see backends/registry.py).
 """
+
 from __future__ import annotations
 
 import itertools
-import os
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import cv2
 import numpy as np
@@ -29,12 +30,15 @@ def _names(landmark_enum: Iterable[Any]) -> list[str]:
     return [landmark.name.lower() for landmark in landmark_enum]
 
 
-def _keypoints(landmarks: Iterable[Any], shape: tuple[int, ...],
-               confidences: Iterable[float]) -> list[Keypoint]:
+def _keypoints(
+    landmarks: Iterable[Any], shape: tuple[int, ...], confidences: Iterable[float]
+) -> list[Keypoint]:
     """Normalised landmarks as frame pixels, each with its confidence."""
     height, width = shape[:2]
-    return [(float(landmark.x * width), float(landmark.y * height), float(confidence))
-            for landmark, confidence in zip(landmarks, confidences)]
+    return [
+        (float(landmark.x * width), float(landmark.y * height), float(confidence))
+        for landmark, confidence in zip(landmarks, confidences)
+    ]
 
 
 @register_backend
@@ -84,9 +88,14 @@ class HandPose(Backend):
         """One list of 21 keypoints per hand found."""
         result = self._graph.process(_rgb(image_bgr))
         hands = zip(result.multi_hand_landmarks or [], result.multi_handedness or [])
-        return [_keypoints(landmarks.landmark, image_bgr.shape,
-                           itertools.repeat(handedness.classification[0].score))
-                for landmarks, handedness in hands]
+        return [
+            _keypoints(
+                landmarks.landmark,
+                image_bgr.shape,
+                itertools.repeat(handedness.classification[0].score),
+            )
+            for landmarks, handedness in hands
+        ]
 
 
 @register_backend

@@ -2,9 +2,9 @@
 
 mediapipe is imported when a network is made (see backends/registry.py).
 """
+
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import cv2
@@ -18,8 +18,9 @@ def _srgb(image_bgr: np.ndarray) -> Any:
     """A BGR frame as a MediaPipe RGB image."""
     import mediapipe as mp
 
-    return mp.Image(image_format=mp.ImageFormat.SRGB,
-                    data=cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB))
+    return mp.Image(
+        image_format=mp.ImageFormat.SRGB, data=cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
+    )
 
 
 @register_backend
@@ -32,8 +33,9 @@ class TaskClassifier(Backend):
     def __init__(self, entry: CatalogueEntry) -> None:
         from mediapipe.tasks.python import BaseOptions, vision
 
-        options = vision.ImageClassifierOptions(base_options=BaseOptions(
-            model_asset_path=str(entry.file("model"))), max_results=-1)
+        options = vision.ImageClassifierOptions(
+            base_options=BaseOptions(model_asset_path=str(entry.file("model"))), max_results=-1
+        )
         self._classifier = vision.ImageClassifier.create_from_options(options)
         blank = self._categories(np.zeros((32, 32, 3), np.uint8))
         self.labels = [""] * len(blank)
@@ -62,7 +64,9 @@ class TaskSegmenter(Backend):
 
         options = vision.ImageSegmenterOptions(
             base_options=BaseOptions(model_asset_path=str(entry.file("model"))),
-            output_confidence_masks=False, output_category_mask=True)
+            output_confidence_masks=False,
+            output_category_mask=True,
+        )
         self._segmenter = vision.ImageSegmenter.create_from_options(options)
         # mediapipe 0.10.21's ImageSegmenter has a `labels` property, read from the TFLite
         # metadata (deeplabv3.tflite's labelmap.txt: the 21 VOC classes, background first).

@@ -9,16 +9,22 @@ Users' own files follow the conventions of the models people train for jetson-in
 
 onnxruntime is imported when a network is made (see backends/registry.py).
 """
+
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Sequence
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
 
-from backends.onnx_detection import (decode_nanodet, decode_ssd, decode_yolo, nanodet_blob,
-                                     nms, to_detections)
+from backends.onnx_detection import (
+    decode_nanodet,
+    decode_ssd,
+    decode_yolo,
+    nanodet_blob,
+    nms,
+    to_detections,
+)
 from backends.registry import Backend, register_backend
 from catalogue import CatalogueEntry, ModelError, read_labels
 from results import Detection
@@ -38,37 +44,47 @@ class OnnxNetwork:
         # two cores, spinning burns the CPU the others need (bench/models.py: about +1.5 fps
         # with all six networks).
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.session = ort.InferenceSession(str(entry.file("model")), sess_options=options,
-                                            providers=["CPUExecutionProvider"])
+        self.session = ort.InferenceSession(
+            str(entry.file("model")), sess_options=options, providers=["CPUExecutionProvider"]
+        )
         model_input = self.session.get_inputs()[0]
         self.input_name = model_input.name
         shape = model_input.shape
         if len(shape) != 4:
             raise ModelError(f"{entry.name}: expected an NCHW image input, got shape {shape}")
         from_file = (shape[3], shape[2]) if all(isinstance(d, int) for d in shape[2:]) else None
-        configured = (entry.input["width"], entry.input["height"]) if "width" in entry.input \
-            else None
+        configured = (
+            (entry.input["width"], entry.input["height"]) if "width" in entry.input else None
+        )
         self.size: tuple[int, int] = from_file or configured or default_size
 
     def run(self, blob: np.ndarray) -> list[np.ndarray]:
         return self.session.run(None, {self.input_name: blob})
 
-    def rgb_blob(self, image: np.ndarray, mean: np.ndarray | float,
-                 std: np.ndarray | float) -> np.ndarray:
+    def rgb_blob(
+        self, image: np.ndarray, mean: np.ndarray | float, std: np.ndarray | float
+    ) -> np.ndarray:
         """Resize to the input size, BGR to RGB, (x - mean) / std, NCHW float32."""
-        rgb = cv2.cvtColor(cv2.resize(image, self.size, interpolation=cv2.INTER_LINEAR),
-                           cv2.COLOR_BGR2RGB).astype(np.float32)
+        rgb = cv2.cvtColor(
+            cv2.resize(image, self.size, interpolation=cv2.INTER_LINEAR), cv2.COLOR_BGR2RGB
+        ).astype(np.float32)
         return ((rgb - mean) / std).transpose(2, 0, 1)[None]
 
 
-def _frame_detections(decoded: tuple[np.ndarray, np.ndarray, np.ndarray], labels: Sequence[str],
-                      image: np.ndarray, scale: tuple[float, float], confidence: float,
-                      nms_threshold: float) -> list[Detection]:
+def _frame_detections(
+    decoded: tuple[np.ndarray, np.ndarray, np.ndarray],
+    labels: Sequence[str],
+    image: np.ndarray,
+    scale: tuple[float, float],
+    confidence: float,
+    nms_threshold: float,
+) -> list[Detection]:
     boxes, scores, class_ids = decoded
     keep = nms(boxes, scores, class_ids, nms_threshold, confidence)
     height, width = image.shape[:2]
-    return to_detections(boxes[keep], scores[keep], class_ids[keep], labels, scale[0], scale[1],
-                         width, height)
+    return to_detections(
+        boxes[keep], scores[keep], class_ids[keep], labels, scale[0], scale[1], width, height
+    )
 
 
 @register_backend
@@ -82,14 +98,17 @@ class NanoDetDetector(Backend):
         self._network = OnnxNetwork(entry, (416, 416))
         self.labels = read_labels(entry.file("labels"))
 
-    def detect(self, image: np.ndarray, confidence_threshold: float,
-               nms_threshold: float) -> list[Detection]:
+    def detect(
+        self, image: np.ndarray, confidence_threshold: float, nms_threshold: float
+    ) -> list[Detection]:
         size = self._network.size[0]
         blob, scale_x, scale_y = nanodet_blob(image, size)
-        decoded = decode_nanodet(self._network.run(blob), size,
-                                 score_threshold=confidence_threshold)
-        return _frame_detections(decoded, self.labels, image, (scale_x, scale_y),
-                                 confidence_threshold, nms_threshold)
+        decoded = decode_nanodet(
+            self._network.run(blob), size, score_threshold=confidence_threshold
+        )
+        return _frame_detections(
+            decoded, self.labels, image, (scale_x, scale_y), confidence_threshold, nms_threshold
+        )
 
 
 @register_backend
@@ -104,16 +123,21 @@ class SsdDetector(Backend):
         self.labels = read_labels(entry.file("labels"))
         self._output_names = [o.name for o in self._network.session.get_outputs()]
 
-    def detect(self, image: np.ndarray, confidence_threshold: float,
-               nms_threshold: float) -> list[Detection]:
+    def detect(
+        self, image: np.ndarray, confidence_threshold: float, nms_threshold: float
+    ) -> list[Detection]:
         outputs = self._network.run(self._network.rgb_blob(image, 127.0, 128.0))
         boxes, scores = self._boxes_and_scores(outputs)
         height, width = image.shape[:2]
         decoded = decode_ssd(boxes, scores, width, height, score_threshold=confidence_threshold)
-        labels = self.labels[1:] if self.labels and self.labels[0].upper() in (
-            "BACKGROUND", "__BACKGROUND__") else self.labels
-        return _frame_detections(decoded, labels, image, (1.0, 1.0), confidence_threshold,
-                                 nms_threshold)
+        labels = (
+            self.labels[1:]
+            if self.labels and self.labels[0].upper() in ("BACKGROUND", "__BACKGROUND__")
+            else self.labels
+        )
+        return _frame_detections(
+            decoded, labels, image, (1.0, 1.0), confidence_threshold, nms_threshold
+        )
 
     def _boxes_and_scores(self, outputs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """The outputs named 'boxes' and 'scores'; failing names, the one output whose last
@@ -123,8 +147,10 @@ class SsdDetector(Backend):
             return named["boxes"], named["scores"]
         four = [i for i, output in enumerate(outputs) if output.shape[-1] == 4]
         if len(outputs) != 2 or len(four) != 1:
-            raise ValueError(f"cannot tell boxes from scores among outputs {self._output_names}"
-                             ": name them 'boxes' and 'scores'")
+            raise ValueError(
+                f"cannot tell boxes from scores among outputs {self._output_names}"
+                ": name them 'boxes' and 'scores'"
+            )
         return outputs[four[0]], outputs[1 - four[0]]
 
 
@@ -139,14 +165,16 @@ class YoloDetector(Backend):
         self._network = OnnxNetwork(entry, (640, 640))
         self.labels = read_labels(entry.file("labels"))
 
-    def detect(self, image: np.ndarray, confidence_threshold: float,
-               nms_threshold: float) -> list[Detection]:
+    def detect(
+        self, image: np.ndarray, confidence_threshold: float, nms_threshold: float
+    ) -> list[Detection]:
         output = self._network.run(self._network.rgb_blob(image, 0.0, 255.0))[0]
         decoded = decode_yolo(output, score_threshold=confidence_threshold)
         width, height = self._network.size
         scale = (image.shape[1] / width, image.shape[0] / height)
-        return _frame_detections(decoded, self.labels, image, scale, confidence_threshold,
-                                 nms_threshold)
+        return _frame_detections(
+            decoded, self.labels, image, scale, confidence_threshold, nms_threshold
+        )
 
 
 @register_backend

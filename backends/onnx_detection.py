@@ -4,9 +4,10 @@ Nothing here loads a model: the decoders take the output arrays of a session, so
 tested on crafted tensors. Boxes are (left, top, right, bottom) in network-input pixels until
 `to_detections` maps them to the frame.
 """
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
@@ -30,14 +31,19 @@ def nanodet_blob(frame_bgr: np.ndarray, size: int = 416) -> tuple[np.ndarray, fl
     frame height / size) that map input-pixel boxes back to the frame.
     """
     height, width = frame_bgr.shape[:2]
-    params = cv2.dnn.Image2BlobParams(scalefactor=(*(1 / NANODET_STD).tolist(), 0.0),
-                                      size=(size, size), mean=(*NANODET_MEAN.tolist(), 0.0),
-                                      swapRB=False, ddepth=cv2.CV_32F)
+    params = cv2.dnn.Image2BlobParams(
+        scalefactor=(*(1 / NANODET_STD).tolist(), 0.0),
+        size=(size, size),
+        mean=(*NANODET_MEAN.tolist(), 0.0),
+        swapRB=False,
+        ddepth=cv2.CV_32F,
+    )
     return cv2.dnn.blobFromImageWithParams(frame_bgr, params), width / size, height / size
 
 
-def _best_class(scores: np.ndarray,
-                score_threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _best_class(
+    scores: np.ndarray, score_threshold: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rows of [N,C] scores whose best score is above the threshold: (row indices, best
     scores float32, their classes int64)."""
     class_ids = scores.argmax(axis=1)
@@ -54,8 +60,9 @@ def _dfl_distances(logits: np.ndarray, bins: int) -> np.ndarray:
     return weights @ np.arange(bins, dtype=np.float32)
 
 
-def _pair_nanodet_outputs(outputs: Sequence[np.ndarray],
-                          box_dim: int) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+def _pair_nanodet_outputs(
+    outputs: Sequence[np.ndarray], box_dim: int
+) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     """Map N (cells of a level) -> (scores [N,C], box logits [N,box_dim]) by shape, not name."""
     scores = {o.shape[1]: o.reshape(o.shape[1], -1) for o in outputs if o.shape[-1] != box_dim}
     boxes = {o.shape[1]: o.reshape(o.shape[1], -1) for o in outputs if o.shape[-1] == box_dim}
@@ -64,8 +71,9 @@ def _pair_nanodet_outputs(outputs: Sequence[np.ndarray],
     return {n: (scores[n], boxes[n]) for n in scores}
 
 
-def decode_nanodet(outputs: Sequence[np.ndarray], input_size: int = 416,
-                   score_threshold: float = 0.35) -> Decoded:
+def decode_nanodet(
+    outputs: Sequence[np.ndarray], input_size: int = 416, score_threshold: float = 0.35
+) -> Decoded:
     """Decode NanoDet's per-stride outputs, in any order.
 
     Per stride s in NANODET_STRIDES (grid g = input_size // s, N = g*g cells) the model gives
@@ -90,8 +98,13 @@ def decode_nanodet(outputs: Sequence[np.ndarray], input_size: int = 416,
     return tuple(np.concatenate(parts) for parts in zip(*found))  # type: ignore[return-value]
 
 
-def decode_ssd(boxes: np.ndarray, scores: np.ndarray, width: float = 1.0, height: float = 1.0,
-               score_threshold: float = 0.35) -> Decoded:
+def decode_ssd(
+    boxes: np.ndarray,
+    scores: np.ndarray,
+    width: float = 1.0,
+    height: float = 1.0,
+    score_threshold: float = 0.35,
+) -> Decoded:
     """Decode a pytorch-ssd pair: boxes [1,N,4] as (x1, y1, x2, y2) normalised to 0..1, and
     scores [1,N,C] whose column 0 is the background class. That column is dropped, so class
     ids count from the first real class. Boxes come back scaled by width and height (pass the
@@ -122,8 +135,13 @@ def decode_yolo(output: np.ndarray, score_threshold: float = 0.35) -> Decoded:
     return boxes, best, class_ids
 
 
-def nms(boxes: np.ndarray, scores: np.ndarray, class_ids: np.ndarray,
-        iou_threshold: float = 0.5, score_threshold: float = 0.35) -> np.ndarray:
+def nms(
+    boxes: np.ndarray,
+    scores: np.ndarray,
+    class_ids: np.ndarray,
+    iou_threshold: float = 0.5,
+    score_threshold: float = 0.35,
+) -> np.ndarray:
     """Class-aware non-maximum suppression (OpenCV's NMSBoxesBatched).
 
     Boxes are [M,4] (l,t,r,b); returns the indices kept, best score first. A box is dropped
@@ -133,15 +151,26 @@ def nms(boxes: np.ndarray, scores: np.ndarray, class_ids: np.ndarray,
         return np.zeros(0, np.int64)
     xywh = np.asarray(boxes, np.float64).copy()
     xywh[:, 2:] -= xywh[:, :2]
-    kept = cv2.dnn.NMSBoxesBatched(xywh.tolist(), np.asarray(scores, np.float32).tolist(),
-                                   np.asarray(class_ids).astype(int).tolist(),
-                                   score_threshold, iou_threshold)
+    kept = cv2.dnn.NMSBoxesBatched(
+        xywh.tolist(),
+        np.asarray(scores, np.float32).tolist(),
+        np.asarray(class_ids).astype(int).tolist(),
+        score_threshold,
+        iou_threshold,
+    )
     return np.asarray(kept, np.int64).reshape(-1)
 
 
-def to_detections(boxes: np.ndarray, scores: np.ndarray, class_ids: np.ndarray,
-                  labels: Sequence[str], scale_x: float, scale_y: float,
-                  frame_width: int, frame_height: int) -> list[Detection]:
+def to_detections(
+    boxes: np.ndarray,
+    scores: np.ndarray,
+    class_ids: np.ndarray,
+    labels: Sequence[str],
+    scale_x: float,
+    scale_y: float,
+    frame_width: int,
+    frame_height: int,
+) -> list[Detection]:
     """Detections in frame pixels: boxes times (scale_x, scale_y), clipped to the frame.
 
     A class id without a label is named "class N".
@@ -149,6 +178,12 @@ def to_detections(boxes: np.ndarray, scores: np.ndarray, class_ids: np.ndarray,
     scaled = np.asarray(boxes, np.float64) * np.array([scale_x, scale_y, scale_x, scale_y])
     scaled[:, 0::2] = scaled[:, 0::2].clip(0, frame_width)
     scaled[:, 1::2] = scaled[:, 1::2].clip(0, frame_height)
-    return [Detection(class_id=int(c), label=class_label(labels, int(c)),
-                      confidence=float(s), box=tuple(float(v) for v in box))
-            for box, s, c in zip(scaled, scores, class_ids)]
+    return [
+        Detection(
+            class_id=int(c),
+            label=class_label(labels, int(c)),
+            confidence=float(s),
+            box=tuple(float(v) for v in box),
+        )
+        for box, s, c in zip(scaled, scores, class_ids)
+    ]

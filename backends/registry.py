@@ -12,6 +12,7 @@ mediapipe) only when a backend object is made, never at its top; a test hides ev
 to keep it so. The catalogue's availability (and so --list-models) and `backends.build()`
 both look backends up here, so they cannot disagree.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -21,8 +22,12 @@ from typing import TYPE_CHECKING, ClassVar, TypeVar
 if TYPE_CHECKING:
     from catalogue import CatalogueEntry
 
-MODULES = ("backends.onnx", "backends.opencv_hog", "backends.mediapipe_tasks",
-           "backends.mediapipe_solutions")
+MODULES = (
+    "backends.onnx",
+    "backends.opencv_hog",
+    "backends.mediapipe_tasks",
+    "backends.mediapipe_solutions",
+)
 
 
 class Backend:
@@ -50,8 +55,10 @@ B = TypeVar("B", bound=Backend)
 def register_backend(cls: type[B]) -> type[B]:
     """Class decorator: file a Backend subclass under its `name`."""
     if cls.name in _REGISTERED:
-        raise ValueError(f"two backends are named {cls.name}: "
-                         f"{_REGISTERED[cls.name].__qualname__} and {cls.__qualname__}")
+        raise ValueError(
+            f"two backends are named {cls.name}: "
+            f"{_REGISTERED[cls.name].__qualname__} and {cls.__qualname__}"
+        )
     _REGISTERED[cls.name] = cls
     return cls
 

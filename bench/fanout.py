@@ -9,6 +9,7 @@ It prints figures, never pass/fail.
 
     python -m bench.fanout [--viewers 1,10,50,100,200] [--seconds 8] [--json out.json]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,17 +23,18 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO
 
 import numpy as np
 import psutil
 
-REPO = Path(__file__).resolve().parent.parent
 from mjpeg import MjpegParser
 
+REPO = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 REQUEST = b"GET /video_feed HTTP/1.0\r\nHost: bench\r\n\r\n"
 READ_BUFFER = 256 * 1024
@@ -81,10 +83,10 @@ class Viewer:
             end = self._head.find(b"\r\n\r\n")
             if end < 0:
                 return
-            status = bytes(self._head[:self._head.find(b"\r\n")])
+            status = bytes(self._head[: self._head.find(b"\r\n")])
             if status.split(b" ")[1:2] != [b"200"]:
                 raise ValueError(f"response {status.decode('latin-1')!r}")
-            data, self._head = memoryview(bytes(self._head[end + 4:])), None
+            data, self._head = memoryview(bytes(self._head[end + 4 :])), None
         now = time.time()
         for part in self._parser.feed(data):
             self.arrivals.append((now, now - part.timestamp, int(part.headers["content-length"])))
@@ -158,7 +160,8 @@ async def watch(port: int, viewer: Viewer) -> None:
     viewer.connect_start = time.time()
     try:
         transport, protocol = await loop.create_connection(
-            lambda: ViewerProtocol(viewer), HOST, port)
+            lambda: ViewerProtocol(viewer), HOST, port
+        )
     except OSError as error:
         viewer.error = f"connect: {error}"
         return
@@ -242,9 +245,13 @@ def running_server(name: str, script: str) -> Iterator[Server]:
     port = free_port()
     with tempfile.TemporaryFile() as log:
         # Own session: a Ctrl-C reaches only us, and the finally below stops the server.
-        popen = subprocess.Popen([sys.executable, *script.split(), "--host", HOST, "--port", str(port)],
-                                 cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
-                                 start_new_session=True)
+        popen = subprocess.Popen(
+            [sys.executable, *script.split(), "--host", HOST, "--port", str(port)],
+            cwd=REPO,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         try:
             wait_healthy(popen, port, log)
             time.sleep(0.5)  # let the /healthz request's thread end
@@ -268,9 +275,14 @@ async def measure_window(server: Server, seconds: float) -> Window:
     server_after, me_after, end = busy_seconds(server.process), busy_seconds(me), time.time()
     elapsed = end - start
     stats = await asyncio.to_thread(get_json, server.port, "/stats")
-    return Window(start, end, 100 * (server_after - server_before) / elapsed,
-                  server.process.memory_info().rss / 2**20,
-                  100 * (me_after - me_before) / elapsed, stats)
+    return Window(
+        start,
+        end,
+        100 * (server_after - server_before) / elapsed,
+        server.process.memory_info().rss / 2**20,
+        100 * (me_after - me_before) / elapsed,
+        stats,
+    )
 
 
 async def wait_idle(server: Server) -> None:
@@ -278,8 +290,11 @@ async def wait_idle(server: Server) -> None:
     deadline = time.monotonic() + IDLE_TIMEOUT_S
     while server.process.num_threads() > server.idle_threads:
         if time.monotonic() > deadline:
-            print(f"  warning: {server.name} still has {server.process.num_threads()} threads "
-                  f"(idle: {server.idle_threads})", file=sys.stderr)
+            print(
+                f"  warning: {server.name} still has {server.process.num_threads()} threads "
+                f"(idle: {server.idle_threads})",
+                file=sys.stderr,
+            )
             return
         await asyncio.sleep(0.1)
 
@@ -299,9 +314,9 @@ async def late_joiners(port: int, count: int = 5) -> list[float]:
     return times
 
 
-async def observe(server: Server, count: int, warmup: float, seconds: float,
-                  slow: tuple[float, int] | None = None
-                  ) -> tuple[list[Viewer], Viewer | None, Window, list[float]]:
+async def observe(
+    server: Server, count: int, warmup: float, seconds: float, slow: tuple[float, int] | None = None
+) -> tuple[list[Viewer], Viewer | None, Window, list[float]]:
     """Connect `count` viewers (and a slow one, given its rate and rcvbuf) all at once, warm
     up, measure one window, time a few late joiners, disconnect everyone and wait for the
     server to be idle again."""
@@ -351,12 +366,17 @@ class Figures:
 def figures(viewers: list[Viewer], window: Window, joins: list[float]) -> Figures:
     fps = [viewer.fps(window) for viewer in viewers]
     lags = [lag for viewer in viewers for _, lag, _ in viewer.in_window(window.start, window.end)]
-    firsts = [viewer.first_part - viewer.connect_start for viewer in viewers
-              if viewer.first_part is not None]
+    firsts = [
+        viewer.first_part - viewer.connect_start
+        for viewer in viewers
+        if viewer.first_part is not None
+    ]
     failed = sum(1 for viewer, rate in zip(viewers, fps) if viewer.error or rate == 0)
     return Figures(
-        viewers=len(viewers), failed=failed,
-        fps_min=round(min(fps), 2), fps_median=round(float(np.median(fps)), 2),
+        viewers=len(viewers),
+        failed=failed,
+        fps_min=round(min(fps), 2),
+        fps_median=round(float(np.median(fps)), 2),
         fps_total=round(sum(fps), 1),
         latency_median_ms=ms(float(np.median(lags))) if lags else None,
         latency_p95_ms=ms(float(np.percentile(lags, 95))) if lags else None,
@@ -364,9 +384,11 @@ def figures(viewers: list[Viewer], window: Window, joins: list[float]) -> Figure
         first_frame_max_ms=ms(max(firsts)) if firsts else None,
         join_first_frame_median_ms=ms(float(np.median(joins))) if joins else None,
         join_first_frame_max_ms=ms(max(joins)) if joins else None,
-        cpu_percent=round(window.cpu_percent, 1), rss_mb=round(window.rss_mb, 1),
+        cpu_percent=round(window.cpu_percent, 1),
+        rss_mb=round(window.rss_mb, 1),
         client_cpu_percent=round(window.client_cpu_percent, 1),
-        server_stats=window.server_stats)
+        server_stats=window.server_stats,
+    )
 
 
 @dataclass
@@ -384,8 +406,9 @@ class SlowFigures:
     normal: Figures
 
 
-def slow_figures(slow: Viewer, normal: list[Viewer], window: Window, rate: float,
-                 rcvbuf: int) -> SlowFigures:
+def slow_figures(
+    slow: Viewer, normal: list[Viewer], window: Window, rate: float, rcvbuf: int
+) -> SlowFigures:
     def max_lag(start: float, end: float) -> float | None:
         lags = [lag for _, lag, _ in slow.in_window(start, end)]
         return round(max(lags), 3) if lags else None
@@ -395,13 +418,18 @@ def slow_figures(slow: Viewer, normal: list[Viewer], window: Window, rate: float
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         effective = probe.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
     return SlowFigures(
-        rate_kbps=rate / 1000, rcvbuf=rcvbuf, rcvbuf_effective=effective,
+        rate_kbps=rate / 1000,
+        rcvbuf=rcvbuf,
+        rcvbuf_effective=effective,
         lag_first_second_max_s=max_lag(window.start, window.start + 1),
         lag_last_second_max_s=max_lag(window.end - 1, window.end),
         fps=round(slow.fps(window), 2),
-        throughput_kbps=round(sum(size for *_, size in parts) / (window.end - window.start)
-                              / 1000, 1),
-        error=slow.error, normal=figures(normal, window, []))
+        throughput_kbps=round(
+            sum(size for *_, size in parts) / (window.end - window.start) / 1000, 1
+        ),
+        error=slow.error,
+        normal=figures(normal, window, []),
+    )
 
 
 def cpu_model() -> str:
@@ -415,16 +443,21 @@ def cpu_model() -> str:
 
 
 def machine() -> dict[str, str | int | None]:
-    return {"nproc": os.cpu_count(), "cpu_model": cpu_model(), "kernel": platform.release(),
-            "python": platform.python_version()}
+    return {
+        "nproc": os.cpu_count(),
+        "cpu_model": cpu_model(),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+    }
 
 
 def progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-async def each_count(server: Server, counts: list[int], args: argparse.Namespace
-                     ) -> dict[int, Figures]:
+async def each_count(
+    server: Server, counts: list[int], args: argparse.Namespace
+) -> dict[int, Figures]:
     """The figures of one window for each number of viewers."""
     results = {}
     for count in counts:
@@ -434,14 +467,16 @@ async def each_count(server: Server, counts: list[int], args: argparse.Namespace
     return results
 
 
-async def bench_ours(counts: list[int], args: argparse.Namespace
-                     ) -> tuple[dict[int, Figures], SlowFigures]:
+async def bench_ours(
+    counts: list[int], args: argparse.Namespace
+) -> tuple[dict[int, Figures], SlowFigures]:
     slow = (args.slow_rate * 1000, args.slow_rcvbuf)
     with running_server("ours", "app.py") as server:
         results = await each_count(server, counts, args)
         progress(f"ours: {args.slow_normal} viewers + 1 slow viewer ...")
-        normal, slow_viewer, window, _ = await observe(server, args.slow_normal, args.warmup,
-                                                       args.seconds, slow)
+        normal, slow_viewer, window, _ = await observe(
+            server, args.slow_normal, args.warmup, args.seconds, slow
+        )
         assert slow_viewer is not None
         return results, slow_figures(slow_viewer, normal, window, *slow)
 
@@ -480,7 +515,8 @@ def report_table(ours: dict[int, Figures], naive: dict[int, Figures]) -> list[st
             f"| {cell(other.cpu_percent) if other else '–'} "
             f"| {cell(other.fps_min) if other else '–'} | {ratio(other, row)} "
             f"| {cell(row.client_cpu_percent, 0)} / "
-            f"{cell(other.client_cpu_percent, 0) if other else '–'} |")
+            f"{cell(other.client_cpu_percent, 0) if other else '–'} |"
+        )
     return lines
 
 
@@ -499,9 +535,14 @@ def report_fanout_cost(ours: dict[int, Figures]) -> list[str]:
     base = min(ours)
     if len(ours) == 1:
         return [f"Fan-out cost: needs more than one viewer count (only N={base} ran)."]
-    return [f"Fan-out cost above N={base} (CPU % at N minus CPU % at N={base}, in % of one "
-            "core):", *(f"- N={count}: {row.cpu_percent - ours[base].cpu_percent:+.1f}"
-                        for count, row in ours.items() if count != base)]
+    return [
+        f"Fan-out cost above N={base} (CPU % at N minus CPU % at N={base}, in % of one core):",
+        *(
+            f"- N={count}: {row.cpu_percent - ours[base].cpu_percent:+.1f}"
+            for count, row in ours.items()
+            if count != base
+        ),
+    ]
 
 
 def report_notes(ours: dict[int, Figures], naive: dict[int, Figures]) -> list[str]:
@@ -509,20 +550,27 @@ def report_notes(ours: dict[int, Figures], naive: dict[int, Figures]) -> list[st
     for name, results in (("ours", ours), ("naive", naive)):
         for count, row in results.items():
             if row.failed:
-                lines.append(f"- {name}, {count} viewers: {row.failed} viewer(s) failed or got "
-                             "no part in the window")
+                lines.append(
+                    f"- {name}, {count} viewers: {row.failed} viewer(s) failed or got "
+                    "no part in the window"
+                )
     lines += [""] if lines else []
     lines += report_fanout_cost(ours)
-    lines += ["", "CPU per delivered frame (ms of CPU per frame a viewer received; fairer than "
-              "the CPU ratio once the naive server saturates and delivers fewer frames):"]
+    lines += [
+        "",
+        "CPU per delivered frame (ms of CPU per frame a viewer received; fairer than "
+        "the CPU ratio once the naive server saturates and delivers fewer frames):",
+    ]
     lines += [per_frame_line(count, row, naive.get(count)) for count, row in ours.items()]
     lines += ["", "Our server's /stats at the end of each window:"]
     for count, row in ours.items():
         stats = row.server_stats or {}
-        lines.append(f"- N={count}: fps_in {stats.get('fps_in')}, fps_out {stats.get('fps_out')}"
-                     f", encode_ms {stats.get('encode_ms')}, viewers {stats.get('viewers')}, "
-                     "frames_skipped_for_slow_viewers (cumulative) "
-                     f"{stats.get('frames_skipped_for_slow_viewers')}")
+        lines.append(
+            f"- N={count}: fps_in {stats.get('fps_in')}, fps_out {stats.get('fps_out')}"
+            f", encode_ms {stats.get('encode_ms')}, viewers {stats.get('viewers')}, "
+            "frames_skipped_for_slow_viewers (cumulative) "
+            f"{stats.get('frames_skipped_for_slow_viewers')}"
+        )
     return lines
 
 
@@ -548,8 +596,13 @@ def report_slow(slow: SlowFigures) -> list[str]:
     ]
 
 
-def report(info: dict, args: argparse.Namespace, ours: dict[int, Figures],
-           naive: dict[int, Figures], slow: SlowFigures) -> str:
+def report(
+    info: dict,
+    args: argparse.Namespace,
+    ours: dict[int, Figures],
+    naive: dict[int, Figures],
+    slow: SlowFigures,
+) -> str:
     lines = [
         "# MJPEG fan-out benchmark",
         "",
@@ -570,16 +623,31 @@ def report(info: dict, args: argparse.Namespace, ours: dict[int, Figures],
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="MJPEG fan-out benchmark (prints figures).")
-    parser.add_argument("--viewers", default="1,10,50,100,200",
-                        help="comma-separated viewer counts (default 1,10,50,100,200)")
+    parser.add_argument(
+        "--viewers",
+        default="1,10,50,100,200",
+        help="comma-separated viewer counts (default 1,10,50,100,200)",
+    )
     parser.add_argument("--seconds", type=float, default=8.0, help="measurement window, s")
     parser.add_argument("--warmup", type=float, default=2.0, help="warm-up before it, s")
-    parser.add_argument("--slow-rate", type=float, default=150.0,
-                        help="the slow viewer's read rate, kB/s (default 150)")
-    parser.add_argument("--slow-rcvbuf", type=int, default=16384,
-                        help="the slow viewer's SO_RCVBUF, bytes (default 16384)")
-    parser.add_argument("--slow-normal", type=int, default=10,
-                        help="normal viewers alongside the slow one (default 10)")
+    parser.add_argument(
+        "--slow-rate",
+        type=float,
+        default=150.0,
+        help="the slow viewer's read rate, kB/s (default 150)",
+    )
+    parser.add_argument(
+        "--slow-rcvbuf",
+        type=int,
+        default=16384,
+        help="the slow viewer's SO_RCVBUF, bytes (default 16384)",
+    )
+    parser.add_argument(
+        "--slow-normal",
+        type=int,
+        default=10,
+        help="normal viewers alongside the slow one (default 10)",
+    )
     parser.add_argument("--json", metavar="PATH", help="also write the results to this file")
     args = parser.parse_args()
     try:
@@ -597,11 +665,19 @@ async def bench(args: argparse.Namespace) -> None:
     info = machine()
     print(report(info, args, ours, naive, slow))
     if args.json:
-        Path(args.json).write_text(json.dumps({
-            "machine": info, "seconds": args.seconds, "warmup": args.warmup,
-            "ours": {n: asdict(row) for n, row in ours.items()},
-            "naive": {n: asdict(row) for n, row in naive.items()},
-            "slow_viewer": asdict(slow)}, indent=2))
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    "machine": info,
+                    "seconds": args.seconds,
+                    "warmup": args.warmup,
+                    "ours": {n: asdict(row) for n, row in ours.items()},
+                    "naive": {n: asdict(row) for n, row in naive.items()},
+                    "slow_viewer": asdict(slow),
+                },
+                indent=2,
+            )
+        )
 
 
 def main() -> int:

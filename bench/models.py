@@ -13,18 +13,16 @@ Prints figures, never passes or fails. Input: tests/data/astronaut.jpg resized t
 3. For async with every type: each network's own result rate, and how old the result drawn
    on each published frame was, in ms and in that network's periods.
 """
+
 from __future__ import annotations
 
 import argparse
 import os
 import statistics
-import sys
 import threading
 import time
 from pathlib import Path
 from typing import Any
-
-ROOT = Path(__file__).resolve().parents[1]
 
 import cv2
 import numpy as np
@@ -36,6 +34,7 @@ from networks import create_slot
 from sources import InputSpec, open_source
 from stream import ASYNC, SYNC, Pipeline
 
+ROOT = Path(__file__).resolve().parents[1]
 PICTURE = ROOT / "tests" / "data" / "astronaut.jpg"
 
 
@@ -44,8 +43,9 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def time_network(catalogue: Catalogue, network_type: str, frame: np.ndarray,
-                 runs: int) -> tuple[str, list[float]] | None:
+def time_network(
+    catalogue: Catalogue, network_type: str, frame: np.ndarray, runs: int
+) -> tuple[str, list[float]] | None:
     """(network name, ms of process()+draw() per run), or None if none runs here."""
     try:
         slot = create_slot(catalogue, network_type, None)
@@ -55,8 +55,9 @@ def time_network(catalogue: Catalogue, network_type: str, frame: np.ndarray,
     model = slot.model
     source = Frame(frame, 0, time.time())
     # as in the pipeline: given the results of the same frame of the networks it needs
-    inputs = {needed: create_slot(catalogue, needed, None).model.process(source)
-              for needed in model.needs}
+    inputs = {
+        needed: create_slot(catalogue, needed, None).model.process(source) for needed in model.needs
+    }
     times = []
     for run in range(runs + 3):
         canvas = frame.copy()
@@ -68,8 +69,9 @@ def time_network(catalogue: Catalogue, network_type: str, frame: np.ndarray,
     return slot.network, times
 
 
-def run_pipeline(catalogue: Catalogue, types: list[str], mode: str, parallel: bool,
-                 seconds: float) -> dict[str, Any]:
+def run_pipeline(
+    catalogue: Catalogue, types: list[str], mode: str, parallel: bool, seconds: float
+) -> dict[str, Any]:
     """Output fps and capture-to-publish latency of the pipeline with these networks; each
     network's own result rate, and how old its result was on each frame published."""
     source = open_source(InputSpec(uri=str(PICTURE), width=640, height=480, rate=30, loop=-1))
@@ -103,19 +105,24 @@ def run_pipeline(catalogue: Catalogue, types: list[str], mode: str, parallel: bo
     stop.set()
     watcher.join()
     pipeline.stop()
-    return {"fps": len(latencies) / seconds, "latency_median": statistics.median(latencies),
-            "latency_p95": percentile(latencies, 0.95),
-            "rates": {t: len(results[t]) / seconds for t in types},
-            "ages_p95": {t: percentile(ages[t], 0.95) if ages[t] else float("nan")
-                         for t in types}}
+    return {
+        "fps": len(latencies) / seconds,
+        "latency_median": statistics.median(latencies),
+        "latency_p95": percentile(latencies, 0.95),
+        "rates": {t: len(results[t]) / seconds for t in types},
+        "ages_p95": {t: percentile(ages[t], 0.95) if ages[t] else float("nan") for t in types},
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--runs", type=int, default=30, help="frames per network")
     parser.add_argument("--seconds", type=float, default=10, help="pipeline window")
-    parser.add_argument("--types", default=",".join(NETWORK_TYPES),
-                        help="network types to measure, comma-separated (default: all six)")
+    parser.add_argument(
+        "--types",
+        default=",".join(NETWORK_TYPES),
+        help="network types to measure, comma-separated (default: all six)",
+    )
     args = parser.parse_args()
     wanted = [t for t in args.types.split(",") if t]
     unknown = set(wanted) - set(NETWORK_TYPES)
@@ -133,11 +140,15 @@ def main() -> None:
         if timed:
             name, times = timed
             alone_ms[network_type] = statistics.median(times)
-            print(f"| {network_type} | {name} | {alone_ms[network_type]:.1f} | "
-                  f"{percentile(times, 0.9):.1f} |")
+            print(
+                f"| {network_type} | {name} | {alone_ms[network_type]:.1f} | "
+                f"{percentile(times, 0.9):.1f} |"
+            )
     runnable = list(alone_ms)
-    print("\n| networks | mode | fps out | latency median ms | latency p95 ms | "
-          "budget: sum of network ms + 1 frame |\n|---|---|---|---|---|---|")
+    print(
+        "\n| networks | mode | fps out | latency median ms | latency p95 ms | "
+        "budget: sum of network ms + 1 frame |\n|---|---|---|---|---|---|"
+    )
     sets = [(f"all {len(runnable)}", runnable)]
     if {"detection", "classification"} <= set(runnable) and len(runnable) > 2:
         sets.insert(0, ("detection + classification", ["detection", "classification"]))
@@ -147,22 +158,28 @@ def main() -> None:
             figures = run_pipeline(catalogue, types, mode, parallel, args.seconds)
             budget = sum(alone_ms[t] for t in types) + 1000 / 30
             name = f"{mode}, {'parallel' if parallel else 'sequential'}" if mode == SYNC else mode
-            print(f"| {label} | {name} | {figures['fps']:.1f} | "
-                  f"{figures['latency_median']:.0f} | {figures['latency_p95']:.0f} | "
-                  f"{budget:.0f} |", flush=True)
+            print(
+                f"| {label} | {name} | {figures['fps']:.1f} | "
+                f"{figures['latency_median']:.0f} | {figures['latency_p95']:.0f} | "
+                f"{budget:.0f} |",
+                flush=True,
+            )
             if label.startswith("all") and mode == ASYNC:
                 per_network.append((label, figures))
     for label, figures in per_network:
-        print(f"\nasync, {label}: each network's own rate, and the age of the result drawn on "
-              "each published frame (capture time of the frame shown minus that of the frame "
-              "the result came from)\n")
+        print(
+            f"\nasync, {label}: each network's own rate, and the age of the result drawn on "
+            "each published frame (capture time of the frame shown minus that of the frame "
+            "the result came from)\n"
+        )
         print("| type | results per s | period ms | result age p95 ms | age p95 in periods |")
         print("|---|---|---|---|---|")
         for network_type, rate in figures["rates"].items():
             period = 1000 / rate if rate else float("inf")
             age = figures["ages_p95"][network_type]
-            print(f"| {network_type} | {rate:.1f} | {period:.0f} | {age:.0f} | "
-                  f"{age / period:.2f} |")
+            print(
+                f"| {network_type} | {rate:.1f} | {period:.0f} | {age:.0f} | {age / period:.2f} |"
+            )
 
 
 if __name__ == "__main__":

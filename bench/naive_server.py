@@ -7,13 +7,12 @@ only the pattern differs from ours: per-viewer capture and encode instead of enc
 
     python -m bench.naive_server --host 127.0.0.1 --port 8051
 """
+
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 import cv2
 from flask import Flask, Response, jsonify
@@ -23,8 +22,12 @@ from mjpeg import CONTENT_TYPE, encode_part
 from sources import PatternSource
 
 WIDTH, HEIGHT, RATE = 640, 480, 30.0
-JPEG_PARAMS = [cv2.IMWRITE_JPEG_QUALITY, 80,  # the dashboard's default --jpeg-quality, 4:2:0
-               cv2.IMWRITE_JPEG_SAMPLING_FACTOR, cv2.IMWRITE_JPEG_SAMPLING_FACTOR_420]
+JPEG_PARAMS = [
+    cv2.IMWRITE_JPEG_QUALITY,
+    80,  # the dashboard's default --jpeg-quality, 4:2:0
+    cv2.IMWRITE_JPEG_SAMPLING_FACTOR,
+    cv2.IMWRITE_JPEG_SAMPLING_FACTOR_420,
+]
 
 
 def generate_parts() -> Iterator[bytes]:

@@ -11,6 +11,7 @@ pose/confidence_threshold. Each PUT is timed from connect to the last byte of th
 checked: 200 with the value sent. A GET of the same setting follows each PUT, and must return
 the new value.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,20 +23,22 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from itertools import cycle
 from pathlib import Path
-from typing import Iterator
 
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 TYPES = ["classification", "detection", "segmentation", "pose", "action", "background"]
-SETTINGS = [("/detection/confidence_threshold", [0.45, 0.5]),
-            ("/classification/output_smoothing", [0.2, 0.0]),
-            ("/segmentation/overlay_alpha", [120, 150]),
-            ("/stream/overlay_stats", [True, False]),
-            ("/pose/confidence_threshold", [0.45, 0.5])]
+SETTINGS = [
+    ("/detection/confidence_threshold", [0.45, 0.5]),
+    ("/classification/output_smoothing", [0.2, 0.0]),
+    ("/segmentation/overlay_alpha", [120, 150]),
+    ("/stream/overlay_stats", [True, False]),
+    ("/pose/confidence_threshold", [0.45, 0.5]),
+]
 PUT_INTERVAL_S = 0.02
 
 
@@ -50,8 +53,17 @@ def running_app(mode: str) -> Iterator[str]:
     """The app with all six networks in `mode`, until every network has a result."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    args = [sys.executable, "app.py", "--host", "127.0.0.1", "--port", str(port),
-            "--network-mode", mode, *(f"--{t}" for t in TYPES)]
+    args = [
+        sys.executable,
+        "app.py",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--network-mode",
+        mode,
+        *(f"--{t}" for t in TYPES),
+    ]
     app = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 120
@@ -120,8 +132,10 @@ def main() -> None:
             times = time_puts(url, args.puts)
             fps = (frames[0] - first) / (time.monotonic() - started)
             stop.set()
-        print(f"| {mode} | {statistics.median(times):.1f} | {percentile(times, 0.95):.1f} | "
-              f"{percentile(times, 0.99):.1f} | {max(times):.1f} | {fps:.1f} |")
+        print(
+            f"| {mode} | {statistics.median(times):.1f} | {percentile(times, 0.95):.1f} | "
+            f"{percentile(times, 0.99):.1f} | {max(times):.1f} | {fps:.1f} |"
+        )
 
 
 if __name__ == "__main__":

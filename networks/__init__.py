@@ -3,6 +3,7 @@
 `load_model()` builds a catalogue entry's backend and wraps it in its type's Model;
 `create_slot()` makes the pipeline's ModelSlot for a network named on the command line.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -38,8 +39,9 @@ def load_model(entry: CatalogueEntry) -> Model:
     return model_class(entry.type)(entry.name, backend)
 
 
-def create_slot(catalogue: Catalogue, network_type: str, spec: str | None,
-                options: CustomOptions | None = None) -> ModelSlot:
+def create_slot(
+    catalogue: Catalogue, network_type: str, spec: str | None, options: CustomOptions | None = None
+) -> ModelSlot:
     """The slot for `--<type> [spec]`, its network loaded; ModelError if it cannot be."""
     entry = catalogue.resolve(network_type, spec, options)
     choices = tuple(e.name for e in catalogue.runnable(network_type))

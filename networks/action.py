@@ -34,13 +34,14 @@ view: an upper-body view gives hands_up and waving only.
 Time is the frame's capture time, so the rules see the motion as it was captured, however
 late or irregularly the frames are processed.
 """
+
 from __future__ import annotations
 
 import math
 import statistics
 from collections import deque
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -52,8 +53,14 @@ from results import ActionResult, PoseResult
 
 ACTIONS = ("hands_up", "waving", "squatting", "walking", "falling", "standing")
 SIDES = ("left", "right")
-USED_LANDMARKS = frozenset({"nose"} | {f"{side}_{joint}" for side in SIDES for joint in (
-    "shoulder", "wrist", "hip", "knee", "ankle")})
+USED_LANDMARKS = frozenset(
+    {"nose"}
+    | {
+        f"{side}_{joint}"
+        for side in SIDES
+        for joint in ("shoulder", "wrist", "hip", "knee", "ankle")
+    }
+)
 
 LANDMARK_MIN_CONFIDENCE = 0.5  # landmarks less visible than this are treated as unseen
 SHOULDER_WIDTH_TO_TORSO = 1.4  # torso length (shoulder to hip centre) per shoulder width
@@ -130,6 +137,7 @@ def make_sample(moment: float, points_px: dict[str, np.ndarray]) -> Sample | Non
 
 # ---- measures --------------------------------------------------------------------------------
 
+
 def ramp(value: float, start: float, end: float) -> float:
     """0 at `start`, 1 at `end`, smoothstep between (start > end: falling)."""
     x = min(1.0, max(0.0, (value - start) / (end - start)))
@@ -157,7 +165,7 @@ def fastest_rise(times: Sequence[float], values: Sequence[float], window: float)
     """The largest increase of `values` from one moment to a later one within `window`."""
     best = 0.0
     for i, (start, first) in enumerate(zip(times, values)):
-        for moment, value in zip(times[i + 1:], values[i + 1:]):
+        for moment, value in zip(times[i + 1 :], values[i + 1 :]):
             if moment - start > window:
                 break
             best = max(best, value - first)
@@ -181,8 +189,11 @@ def tilt(sample: Sample) -> float | None:
 
 def knee_angle(sample: Sample) -> float | None:
     """The mean hip-knee-ankle angle of the legs seen (180: straight)."""
-    angles = [angle(*joints) for side in SIDES
-              if (joints := sample.get(f"{side}_hip", f"{side}_knee", f"{side}_ankle"))]
+    angles = [
+        angle(*joints)
+        for side in SIDES
+        if (joints := sample.get(f"{side}_hip", f"{side}_knee", f"{side}_ankle"))
+    ]
     return statistics.fmean(angles) if angles else None
 
 
@@ -216,10 +227,12 @@ def hips_in_torso_lengths(samples: Sequence[Sample]) -> list[np.ndarray]:
 
 # ---- rules: each the confidence 0-1 of one action, from the history (newest last) -----------
 
+
 def hands_up(history: Sequence[Sample]) -> float:
     """Both wrists above the shoulders, held."""
-    return statistics.fmean(min(raised(s, side) for side in SIDES)
-                            for s in recent(history, HANDS_UP_HOLD_S))
+    return statistics.fmean(
+        min(raised(s, side) for side in SIDES) for s in recent(history, HANDS_UP_HOLD_S)
+    )
 
 
 def waving(history: Sequence[Sample]) -> float:
@@ -235,9 +248,11 @@ def wave_of(window: Sequence[Sample], side: str) -> float:
         return 0.0
     offsets = [s.points[f"{side}_wrist"][0] - s.points[f"{side}_shoulder"][0] for s in up]
     reversals = count_reversals(offsets, WAVE_SWING)
-    return (ramp(reversals, 0, WAVE_FULL_REVERSALS)
-            * ramp(max(offsets) - min(offsets), WAVE_SWING, 2 * WAVE_SWING)
-            * ramp(len(up) / len(window), *WAVE_RAISED_FRACTION))
+    return (
+        ramp(reversals, 0, WAVE_FULL_REVERSALS)
+        * ramp(max(offsets) - min(offsets), WAVE_SWING, 2 * WAVE_SWING)
+        * ramp(len(up) / len(window), *WAVE_RAISED_FRACTION)
+    )
 
 
 def squatting(history: Sequence[Sample]) -> float:
@@ -247,22 +262,30 @@ def squatting(history: Sequence[Sample]) -> float:
     if height is None or knees is None or lean is None:
         return 0.0
     hips = sample.centre("hip")
-    thigh_drop = statistics.fmean(sample.points[f"{side}_knee"][1] - hips[1] for side in SIDES
-                                  if f"{side}_knee" in sample.points)
+    thigh_drop = statistics.fmean(
+        sample.points[f"{side}_knee"][1] - hips[1]
+        for side in SIDES
+        if f"{side}_knee" in sample.points
+    )
     bent = max(ramp(knees, *SQUAT_KNEE_ANGLE), ramp(thigh_drop, *SQUAT_THIGH_DROP))
     return ramp(height, *SQUAT_HIP_HEIGHT) * bent * ramp(lean, *LYING_TILT)
 
 
 def walking(history: Sequence[Sample]) -> float:
     """Ankles alternating under an upright torso; more sure when moving across the view."""
-    window = [s for s in recent(history, WALK_WINDOW_S)
-              if s.get("left_ankle", "right_ankle") and s.hips_px is not None]
+    window = [
+        s
+        for s in recent(history, WALK_WINDOW_S)
+        if s.get("left_ankle", "right_ankle") and s.hips_px is not None
+    ]
     lean = tilt(history[-1])
     if len(window) < MIN_SAMPLES or lean is None:
         return 0.0
     apart = [s.points["left_ankle"] - s.points["right_ankle"] for s in window]
-    reversals = max(count_reversals((d[0] for d in apart), WALK_STRIDE_SWING),
-                    count_reversals((d[1] for d in apart), WALK_LIFT_SWING))
+    reversals = max(
+        count_reversals((d[0] for d in apart), WALK_STRIDE_SWING),
+        count_reversals((d[1] for d in apart), WALK_LIFT_SWING),
+    )
     hips = hips_in_torso_lengths(window)
     speed = abs(hips[-1][0] - hips[0][0]) / max(window[-1].time - window[0].time, 1e-3)
     travel = WALK_IN_PLACE_WEIGHT + (1 - WALK_IN_PLACE_WEIGHT) * ramp(speed, *WALK_SPEED)
@@ -277,8 +300,9 @@ def falling(history: Sequence[Sample]) -> float:
     times = [s.time for s in samples]
     drop = fastest_rise(times, [h[1] for h in hips_in_torso_lengths(samples)], FALL_WINDOW_S)
     tilt_gain = fastest_rise(times, [tilt(s) for s in samples], FALL_WINDOW_S)
-    return max(ramp(drop, *FALL_DROP),
-               ramp(tilt_gain, *FALL_TILT_GAIN) * ramp(drop, *FALL_TILT_DROP))
+    return max(
+        ramp(drop, *FALL_DROP), ramp(tilt_gain, *FALL_TILT_GAIN) * ramp(drop, *FALL_TILT_DROP)
+    )
 
 
 def standing(history: Sequence[Sample]) -> float:
@@ -290,14 +314,22 @@ def standing(history: Sequence[Sample]) -> float:
     hips = hips_in_torso_lengths(recent(history, STILL_WINDOW_S))
     centre = np.mean(hips, axis=0)
     travel = max(float(np.linalg.norm(h - centre)) for h in hips)
-    posture = (ramp(lean, *UPRIGHT_TILT) * ramp(knees, *STANDING_KNEE_ANGLE)
-               * ramp(height, *STANDING_HIP_HEIGHT))
+    posture = (
+        ramp(lean, *UPRIGHT_TILT)
+        * ramp(knees, *STANDING_KNEE_ANGLE)
+        * ramp(height, *STANDING_HIP_HEIGHT)
+    )
     return posture * ramp(travel, *STILL_TRAVEL) * (1 - max(hands_up(history), waving(history)))
 
 
 RULES: dict[str, Callable[[Sequence[Sample]], float]] = {
-    "hands_up": hands_up, "waving": waving, "squatting": squatting, "walking": walking,
-    "falling": falling, "standing": standing}
+    "hands_up": hands_up,
+    "waving": waving,
+    "squatting": squatting,
+    "walking": walking,
+    "falling": falling,
+    "standing": standing,
+}
 
 
 def classify(history: Sequence[Sample]) -> dict[str, float]:
@@ -307,12 +339,18 @@ def classify(history: Sequence[Sample]) -> dict[str, float]:
 
 # ---- the network -----------------------------------------------------------------------------
 
+
 @dataclass
 class ActionSettings:
-    confidence_threshold: float = setting(0.5, 0.0, 1.0, 0.01, "actions less sure are not "
-                                          "reported")
-    skip_frames: int = setting(0, 0, 30, 1, "frames between evaluations, which report the "
-                               "last answer; the landmarks are still followed every frame")
+    confidence_threshold: float = setting(0.5, 0.0, 1.0, 0.01, "actions less sure are not reported")
+    skip_frames: int = setting(
+        0,
+        0,
+        30,
+        1,
+        "frames between evaluations, which report the "
+        "last answer; the landmarks are still followed every frame",
+    )
 
 
 def body_landmarks(pose: PoseResult | None) -> dict[str, tuple[float, float, float]] | None:
@@ -344,8 +382,9 @@ class ActionModel(Model[ActionResult]):
         while self._history and self._history[0].time < now - HISTORY_S:
             self._history.popleft()
         pose = inputs.get("pose")
-        sample = make_sample(now, self._landmarks(
-            frame.image, pose if isinstance(pose, PoseResult) else None))
+        sample = make_sample(
+            now, self._landmarks(frame.image, pose if isinstance(pose, PoseResult) else None)
+        )
         if sample is not None:
             self._history.append(sample)
         if self._frames % (self.settings.skip_frames + 1) == 0:
@@ -360,8 +399,11 @@ class ActionModel(Model[ActionResult]):
         if found is None:
             people = self.body_pose.estimate(image)
             found = dict(zip(self.body_pose.keypoint_names, people[0])) if people else {}
-        return {name: np.array([x, y], np.float64) for name, (x, y, confidence) in found.items()
-                if name in USED_LANDMARKS and confidence >= LANDMARK_MIN_CONFIDENCE}
+        return {
+            name: np.array([x, y], np.float64)
+            for name, (x, y, confidence) in found.items()
+            if name in USED_LANDMARKS and confidence >= LANDMARK_MIN_CONFIDENCE
+        }
 
     def _answer(self, frame: Frame) -> ActionResult:
         label = max(self._scores, key=lambda action: self._scores[action])
@@ -380,5 +422,4 @@ class ActionModel(Model[ActionResult]):
         else:
             text = f"{result.label.replace('_', ' ')} {result.confidence * 100:.0f}%"
             background = (40, 40, 160)
-        draw_label(image, text, (10, height - int(50 * scale)), background=background,
-                   scale=scale)
+        draw_label(image, text, (10, height - int(50 * scale)), background=background, scale=scale)

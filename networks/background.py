@@ -1,10 +1,12 @@
 """Background replacement: a person/foreground matte, composited over a blurred copy of the
 frame, a green-screen colour or a generated backdrop."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Protocol
+from typing import Protocol
 
 import cv2
 import numpy as np
@@ -32,8 +34,11 @@ class Matting(Protocol):
 def blurred(image: np.ndarray) -> np.ndarray:
     """The frame strongly and cheaply blurred: downscaled, Gaussian-blurred, upscaled."""
     height, width = image.shape[:2]
-    small = cv2.resize(image, (max(1, width // BLUR_DOWNSCALE), max(1, height // BLUR_DOWNSCALE)),
-                       interpolation=cv2.INTER_AREA)
+    small = cv2.resize(
+        image,
+        (max(1, width // BLUR_DOWNSCALE), max(1, height // BLUR_DOWNSCALE)),
+        interpolation=cv2.INTER_AREA,
+    )
     small = cv2.GaussianBlur(small, (0, 0), BLUR_SIGMA)
     return cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
 
@@ -54,7 +59,7 @@ def green_screen(width: int, height: int) -> np.ndarray:
 def backdrop(width: int, height: int) -> np.ndarray:
     """A generated backdrop (so no image file, no licence question): a soft diagonal gradient
     with faint concentric ripples. Cached per size."""
-    y, x = np.ogrid[0:1:complex(0, height), 0:1:complex(0, width)]
+    y, x = np.ogrid[0 : 1 : complex(0, height), 0 : 1 : complex(0, width)]
     along = (0.6 * x + 0.4 * y)[..., None]
     ripple = RIPPLE_AMPLITUDE * np.sin(RIPPLE_FREQUENCY * np.hypot(x - 0.7, y - 0.3))
     image = BACKDROP_FROM + along * (BACKDROP_TO - BACKDROP_FROM) + ripple[..., None]
@@ -77,8 +82,12 @@ def composite(image: np.ndarray, mask: np.ndarray, background: np.ndarray) -> No
 
 @dataclass
 class BackgroundSettings:
-    mode: str = setting("blur", help="what replaces the background: the frame blurred, a "
-                        "green-screen colour, or a generated image", choices=tuple(BACKGROUNDS))
+    mode: str = setting(
+        "blur",
+        help="what replaces the background: the frame blurred, a "
+        "green-screen colour, or a generated image",
+        choices=tuple(BACKGROUNDS),
+    )
 
 
 class BackgroundModel(Model[BackgroundResult]):

@@ -1,4 +1,5 @@
 """Image classification: top classes with confidences, smoothed over frames, drawn as text."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,10 +26,16 @@ class Classifier(Protocol):
 
 @dataclass
 class ClassificationSettings:
-    confidence_threshold: float = setting(0.05, 0.0, 1.0, 0.01, "classes scoring less are not "
-                                          "reported")
-    output_smoothing: float = setting(0.0, 0.0, 1.0, 0.01, "weight of past frames in an "
-                                      "exponential moving average of the scores; 0: none")
+    confidence_threshold: float = setting(
+        0.05, 0.0, 1.0, 0.01, "classes scoring less are not reported"
+    )
+    output_smoothing: float = setting(
+        0.0,
+        0.0,
+        1.0,
+        0.01,
+        "weight of past frames in an exponential moving average of the scores; 0: none",
+    )
 
 
 class ClassificationModel(Model[ClassificationResult]):
@@ -47,9 +54,11 @@ class ClassificationModel(Model[ClassificationResult]):
             scores = weight * self._smoothed + (1 - weight) * scores
         self._smoothed = scores
         top = np.argsort(scores)[::-1][:TOP_K]
-        classes = tuple(ClassScore(int(i), class_label(self.classifier.labels, int(i)),
-                                   float(scores[i]))
-                        for i in top if scores[i] >= self.settings.confidence_threshold)
+        classes = tuple(
+            ClassScore(int(i), class_label(self.classifier.labels, int(i)), float(scores[i]))
+            for i in top
+            if scores[i] >= self.settings.confidence_threshold
+        )
         return ClassificationResult(frame.index, frame.timestamp, classes)
 
     def draw(self, image: np.ndarray, result: ClassificationResult) -> None:

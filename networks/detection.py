@@ -1,4 +1,5 @@
 """Object detection: boxes with labels and confidences, NMS, an IoU tracker, drawn boxes."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,24 +20,30 @@ class Detector(Protocol):
 
     labels: list[str]
 
-    def detect(self, image: np.ndarray, confidence_threshold: float,
-               nms_threshold: float) -> list[Detection]: ...
+    def detect(
+        self, image: np.ndarray, confidence_threshold: float, nms_threshold: float
+    ) -> list[Detection]: ...
 
 
 @dataclass
 class DetectionSettings:
     confidence_threshold: float = setting(0.4, 0.0, 1.0, 0.01, "minimum confidence of a box")
-    clustering_threshold: float = setting(0.5, 0.0, 1.0, 0.01, "IoU above which overlapping "
-                                          "boxes of one class are merged (NMS)")
+    clustering_threshold: float = setting(
+        0.5, 0.0, 1.0, 0.01, "IoU above which overlapping boxes of one class are merged (NMS)"
+    )
     overlay_alpha: float = setting(80.0, 0.0, 255.0, 1.0, "opacity of the box fill, 0-255")
-    tracking_enabled: bool = setting(False, help="follow objects across frames with stable "
-                                     "track ids")
-    tracking_min_frames: int = setting(3, 1, 100, 1, "frames an object is seen before it gets "
-                                       "a track id")
-    tracking_drop_frames: int = setting(15, 0, 100, 1, "frames an object may be lost before "
-                                        "its track is dropped")
-    tracking_overlap_threshold: float = setting(0.5, 0.0, 1.0, 0.01, "IoU a box needs with a "
-                                                "track to continue it")
+    tracking_enabled: bool = setting(
+        False, help="follow objects across frames with stable track ids"
+    )
+    tracking_min_frames: int = setting(
+        3, 1, 100, 1, "frames an object is seen before it gets a track id"
+    )
+    tracking_drop_frames: int = setting(
+        15, 0, 100, 1, "frames an object may be lost before its track is dropped"
+    )
+    tracking_overlap_threshold: float = setting(
+        0.5, 0.0, 1.0, 0.01, "IoU a box needs with a track to continue it"
+    )
 
 
 class DetectionModel(Model[DetectionResult]):
@@ -56,8 +63,9 @@ class DetectionModel(Model[DetectionResult]):
 
     def process(self, frame: Frame, inputs: Inputs = NO_INPUTS) -> DetectionResult:
         settings = self.settings
-        detections = self.detector.detect(frame.image, settings.confidence_threshold,
-                                          settings.clustering_threshold)
+        detections = self.detector.detect(
+            frame.image, settings.confidence_threshold, settings.clustering_threshold
+        )
         if settings.tracking_enabled:
             self.tracker.min_frames = settings.tracking_min_frames
             self.tracker.drop_frames = settings.tracking_drop_frames

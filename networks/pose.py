@@ -1,9 +1,11 @@
 """Pose estimation: named keypoints per person (or hand) and the links between them, drawn
 as a skeleton."""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import Protocol
 
 import cv2
 import numpy as np
@@ -30,16 +32,24 @@ class PoseEstimator(Protocol):
 
 @dataclass
 class PoseSettings:
-    confidence_threshold: float = setting(0.5, 0.0, 1.0, 0.01, "keypoints less confident are "
-                                          "left out; so is a person with none left")
+    confidence_threshold: float = setting(
+        0.5, 0.0, 1.0, 0.01, "keypoints less confident are left out; so is a person with none left"
+    )
 
 
-def make_pose(keypoints: Sequence[tuple[float, float, float]], names: Sequence[str],
-              links: Sequence[tuple[int, int]], threshold: float) -> Pose:
+def make_pose(
+    keypoints: Sequence[tuple[float, float, float]],
+    names: Sequence[str],
+    links: Sequence[tuple[int, int]],
+    threshold: float,
+) -> Pose:
     """One person's keypoints at or above `threshold` (ids are the landmark indices) and the
     links between the kept ones."""
-    kept = tuple(Keypoint(index, names[index], x, y, confidence)
-                 for index, (x, y, confidence) in enumerate(keypoints) if confidence >= threshold)
+    kept = tuple(
+        Keypoint(index, names[index], x, y, confidence)
+        for index, (x, y, confidence) in enumerate(keypoints)
+        if confidence >= threshold
+    )
     ids = {keypoint.id for keypoint in kept}
     return Pose(kept, tuple((a, b) for a, b in links if a in ids and b in ids))
 
@@ -54,10 +64,13 @@ class PoseModel(Model[PoseResult]):
 
     def process(self, frame: Frame, inputs: Inputs = NO_INPUTS) -> PoseResult:
         estimator, threshold = self.estimator, self.settings.confidence_threshold
-        poses = (make_pose(person, estimator.keypoint_names, estimator.links, threshold)
-                 for person in estimator.estimate(frame.image))
-        return PoseResult(frame.index, frame.timestamp,
-                          tuple(pose for pose in poses if pose.keypoints))
+        poses = (
+            make_pose(person, estimator.keypoint_names, estimator.links, threshold)
+            for person in estimator.estimate(frame.image)
+        )
+        return PoseResult(
+            frame.index, frame.timestamp, tuple(pose for pose in poses if pose.keypoints)
+        )
 
     def draw(self, image: np.ndarray, result: PoseResult) -> None:
         size = (image.shape[0] + image.shape[1]) / 2

@@ -1,5 +1,6 @@
 """Semantic segmentation: a class per pixel, each class's share of the frame, a tinted overlay
 with a legend."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -46,9 +47,14 @@ class SegmentationModel(Model[SegmentationResult]):
         classes = self.segmenter.segment(frame.image)
         counts = np.bincount(classes.ravel(), minlength=1)
         present = sorted(np.flatnonzero(counts), key=lambda class_id: -counts[class_id])
-        shares = tuple(ClassShare(int(class_id), class_label(self.segmenter.labels, int(class_id)),
-                                  float(counts[class_id]) / classes.size)
-                       for class_id in present)
+        shares = tuple(
+            ClassShare(
+                int(class_id),
+                class_label(self.segmenter.labels, int(class_id)),
+                float(counts[class_id]) / classes.size,
+            )
+            for class_id in present
+        )
         return SegmentationResult(frame.index, frame.timestamp, shares, classes)
 
     def draw(self, image: np.ndarray, result: SegmentationResult) -> None:
@@ -74,7 +80,7 @@ def draw_legend(image: np.ndarray, classes: list[ClassShare]) -> None:
     x = image.shape[1] - LEGEND_MARGIN - text_width
     y = LEGEND_MARGIN + SWATCH
     for entry in classes:
-        cv2.rectangle(image, (x - SWATCH - 8, y - SWATCH), (x - 8, y),
-                      class_colour(entry.class_id), -1)
-        y += draw_label(image, entry.label, (x, y), background=(40, 40, 40),
-                        scale=LEGEND_SCALE)
+        cv2.rectangle(
+            image, (x - SWATCH - 8, y - SWATCH), (x - 8, y), class_colour(entry.class_id), -1
+        )
+        y += draw_label(image, entry.label, (x, y), background=(40, 40, 40), scale=LEGEND_SCALE)

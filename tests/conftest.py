@@ -1,9 +1,11 @@
 """Fixtures: a real server on 127.0.0.1 around a real Pipeline, in this process."""
+
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
 import requests
@@ -39,11 +41,15 @@ def start_server() -> Iterator[Callable[..., Server]]:
     gives it."""
     started: list[Server] = []
 
-    def start(source: Source | None = None, reopen: Callable[[], Source] | None = None,
-              backoff: Backoff | None = None, port: int = 0, **pipeline_options: Any) -> Server:
+    def start(
+        source: Source | None = None,
+        reopen: Callable[[], Source] | None = None,
+        backoff: Backoff | None = None,
+        port: int = 0,
+        **pipeline_options: Any,
+    ) -> Server:
         source = source or PatternSource(320, 240, 30)
-        pipeline = Pipeline(source, reopen or (lambda: source), backoff=backoff,
-                            **pipeline_options)
+        pipeline = Pipeline(source, reopen or (lambda: source), backoff=backoff, **pipeline_options)
         http = make_http_server(create_app(pipeline), "127.0.0.1", port)
         pipeline.start()
         threading.Thread(target=http.serve_forever, daemon=True).start()

@@ -1,5 +1,6 @@
 """What several test modules share: paths, polling, free ports, the app in a subprocess,
 Chromium's arguments, frames, and stand-in network backends."""
+
 from __future__ import annotations
 
 import json
@@ -8,8 +9,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 import cv2
 import numpy as np
@@ -22,9 +24,15 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
 CHROMIUM = "/usr/bin/chromium"
 # As root on a machine with no network: no sandbox, no background traffic to Google's hosts.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 RESULTS_SCHEMA = json.loads((ROOT / "docs" / "results.schema.json").read_text())
 
@@ -53,11 +61,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def run_app(*args: str, timeout: float = 60,
-            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_app(
+    *args: str, timeout: float = 60, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run `python app.py ARGS` to its end, with `env` added to the environment."""
-    return subprocess.run([sys.executable, "app.py", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout, env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "app.py", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def picture(name: str) -> np.ndarray:
@@ -98,6 +113,7 @@ class StillPerson:
 
     labels = ["person"]
 
-    def detect(self, image: np.ndarray, confidence_threshold: float,
-               nms_threshold: float) -> list[Detection]:
+    def detect(
+        self, image: np.ndarray, confidence_threshold: float, nms_threshold: float
+    ) -> list[Detection]:
         return [Detection(0, "person", 0.9, (10.0, 10.0, 50.0, 90.0))]

@@ -1,4 +1,5 @@
 """A real MJPEG viewer for the tests: raw socket, HTTP request, parts parsed and decoded."""
+
 from __future__ import annotations
 
 import socket
@@ -12,8 +13,14 @@ from mjpeg import MjpegParser, Part
 class MjpegViewer:
     """Connects to /video_feed and hands out parts one by one."""
 
-    def __init__(self, host: str, port: int, path: str = "/video_feed",
-                 receive_buffer: int | None = None, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        path: str = "/video_feed",
+        receive_buffer: int | None = None,
+        timeout: float = 10.0,
+    ) -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         if receive_buffer:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
@@ -36,8 +43,9 @@ class MjpegViewer:
         head, rest = data.split(b"\r\n\r\n", 1)
         lines = head.decode("latin-1").split("\r\n")
         self.status_line = lines[0]
-        self.headers = {k.strip().lower(): v.strip() for k, _, v in
-                        (line.partition(":") for line in lines[1:])}
+        self.headers = {
+            k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])
+        }
         self._pending += self._parser.feed(rest)
 
     def next_part(self) -> Part:
@@ -54,7 +62,7 @@ class MjpegViewer:
     def close(self) -> None:
         self.sock.close()
 
-    def __enter__(self) -> "MjpegViewer":
+    def __enter__(self) -> MjpegViewer:
         return self
 
     def __exit__(self, *_) -> None:

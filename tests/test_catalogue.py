@@ -1,4 +1,5 @@
 """The catalogue file: a broken one is a one-line error naming it; another one can be used."""
+
 from __future__ import annotations
 
 import json
@@ -39,31 +40,39 @@ def problem_of(path: Path) -> str:
     return message.removeprefix(f"{path}: ")
 
 
-@pytest.mark.parametrize("content, problem", [
-    ('{"networks": [', "invalid JSON (Expecting value: line 1 column 15 (char 14))"),
-    (b"\xff\xfe", "invalid JSON ('utf-8' codec can't decode byte 0xff in position 0"),
-    ([HOG], 'expected an object with a "networks" list'),
-    ({"networks": {"people": HOG}}, 'expected an object with a "networks" list'),
-    ({"networks": ["people"]}, "networks[0]: must be an object"),
-    ({"networks": [network(name=7)]}, 'networks[0]: "name" must be a string'),
-])
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        ('{"networks": [', "invalid JSON (Expecting value: line 1 column 15 (char 14))"),
+        (b"\xff\xfe", "invalid JSON ('utf-8' codec can't decode byte 0xff in position 0"),
+        ([HOG], 'expected an object with a "networks" list'),
+        ({"networks": {"people": HOG}}, 'expected an object with a "networks" list'),
+        ({"networks": ["people"]}, "networks[0]: must be an object"),
+        ({"networks": [network(name=7)]}, 'networks[0]: "name" must be a string'),
+    ],
+)
 def test_a_broken_catalogue_says_what_is_wrong(tmp_path, content, problem):
     assert problem_of(write(tmp_path, content)).startswith(problem)
 
 
-@pytest.mark.parametrize("changes, problem", [
-    ({"backend": None}, 'missing "backend"'),
-    ({"type": "detect"}, 'unknown type "detect" (one of background, segmentation, '),
-    ({"backend": "jetson"}, 'unknown backend "jetson" (one of mediapipe-classifier, '),
-    ({"default": "yes"}, '"default" must be true or false'),
-    ({"aliases": "hog"}, '"aliases" must be a list'),
-    ({"aliases": ["hog", 2]}, '"aliases" must be a list of strings'),
-    ({"files": {"model": "x.onnx"}}, '"files.model" must be an object'),
-    ({"files": {"model": {}}}, 'missing "files.model.path"'),
-    ({"files": {"model": {"path": "x.onnx", "sha256": 0}}},
-     '"files.model.sha256" must be a string'),
-    ({"input": [320, 240]}, '"input" must be an object'),
-])
+@pytest.mark.parametrize(
+    "changes, problem",
+    [
+        ({"backend": None}, 'missing "backend"'),
+        ({"type": "detect"}, 'unknown type "detect" (one of background, segmentation, '),
+        ({"backend": "jetson"}, 'unknown backend "jetson" (one of mediapipe-classifier, '),
+        ({"default": "yes"}, '"default" must be true or false'),
+        ({"aliases": "hog"}, '"aliases" must be a list'),
+        ({"aliases": ["hog", 2]}, '"aliases" must be a list of strings'),
+        ({"files": {"model": "x.onnx"}}, '"files.model" must be an object'),
+        ({"files": {"model": {}}}, 'missing "files.model.path"'),
+        (
+            {"files": {"model": {"path": "x.onnx", "sha256": 0}}},
+            '"files.model.sha256" must be a string',
+        ),
+        ({"input": [320, 240]}, '"input" must be an object'),
+    ],
+)
 def test_a_broken_network_says_which_and_what_is_wrong(tmp_path, changes, problem):
     path = write(tmp_path, {"networks": [HOG, network(**changes)]})
     assert problem_of(path).startswith(f"networks[1] (people): {problem}")
@@ -75,10 +84,16 @@ def test_a_missing_catalogue_cannot_be_read(tmp_path):
 
 
 @pytest.mark.parametrize("args", [["--list-models"], ["--detection"]])
-@pytest.mark.parametrize("content, problem", [
-    ("{", "invalid JSON (Expecting property name enclosed in double quotes"),
-    ({"networks": [network(backend="jetson")]}, 'networks[0] (people): unknown backend "jetson"'),
-])
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        ("{", "invalid JSON (Expecting property name enclosed in double quotes"),
+        (
+            {"networks": [network(backend="jetson")]},
+            'networks[0] (people): unknown backend "jetson"',
+        ),
+    ],
+)
 def test_the_app_exits_2_with_one_line_on_a_broken_catalogue(tmp_path, args, content, problem):
     path = write(tmp_path, content)
     result = run_app(*args, env={"DASHBOARD_CATALOGUE": str(path)})
@@ -96,4 +111,6 @@ def test_dashboard_catalogue_names_another_catalogue_with_its_files_beside_it(tm
     result = run_app("--list-models", env={"DASHBOARD_CATALOGUE": str(path)})
     assert result.returncode == 0, result.stderr
     assert [line.split()[1:4] for line in result.stdout.splitlines()[1:]] == [
-        ["nanodet-coco", "onnx-nanodet", "yes"], ["people", "opencv-hog", "yes"]]
+        ["nanodet-coco", "onnx-nanodet", "yes"],
+        ["people", "opencv-hog", "yes"],
+    ]

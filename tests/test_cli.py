@@ -1,7 +1,7 @@
 """The command line, run as users run it: `python app.py ...` in a subprocess."""
+
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
@@ -15,8 +15,9 @@ from helpers import ROOT, free_port, run_app
 from mjpeg_client import MjpegViewer, decode
 
 
-@pytest.mark.parametrize("uri", ["/no/such/video.mp4", "v4l2:///dev/video42", "csi://0",
-                                 "gopher://nowhere"])
+@pytest.mark.parametrize(
+    "uri", ["/no/such/video.mp4", "v4l2:///dev/video42", "csi://0", "gopher://nowhere"]
+)
 def test_bad_input_exits_2_with_a_one_line_message(uri):
     result = run_app("--input", uri)
     assert result.returncode == 2
@@ -26,20 +27,31 @@ def test_bad_input_exits_2_with_a_one_line_message(uri):
 
 
 def test_missing_test_pattern_picture_exits_2_with_a_one_line_message():
-    code = ("import sys, pathlib, sources, app; "
-            "sources.PATTERN_PHOTO = pathlib.Path('/no/such/astronaut.jpg'); "
-            "sys.exit(app.main(['--port', '0']))")
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                            text=True, timeout=60)
+    code = (
+        "import sys, pathlib, sources, app; "
+        "sources.PATTERN_PHOTO = pathlib.Path('/no/such/astronaut.jpg'); "
+        "sys.exit(app.main(['--port', '0']))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 2
     assert result.stderr.startswith("error: input test pattern:"), result.stderr
     assert result.stderr.count("\n") == 1 and "/no/such/astronaut.jpg" in result.stderr
 
 
-@pytest.mark.parametrize("args", [["--no-such-flag"], ["--input-flip", "sideways"],
-                                  ["--jpeg-quality", "0"], ["--ssl-cert", "cert.pem"],
-                                  ["--input-width", "-5"], ["--input-width", "70000"],
-                                  ["--port", "70000"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--no-such-flag"],
+        ["--input-flip", "sideways"],
+        ["--jpeg-quality", "0"],
+        ["--ssl-cert", "cert.pem"],
+        ["--input-width", "-5"],
+        ["--input-width", "70000"],
+        ["--port", "70000"],
+    ],
+)
 def test_bad_flags_exit_2_with_usage(args):
     result = run_app(*args)
     assert result.returncode == 2
@@ -56,9 +68,20 @@ def test_unreadable_ssl_files_exit_2_with_a_message(tmp_path):
 def test_help_lists_the_flags():
     result = run_app("--help")
     assert result.returncode == 0
-    for flag in ("--input", "--input-width", "--input-height", "--input-rate", "--input-loop",
-                 "--input-flip", "--host", "--port", "--title", "--ssl-cert", "--ssl-key",
-                 "--jpeg-quality"):
+    for flag in (
+        "--input",
+        "--input-width",
+        "--input-height",
+        "--input-rate",
+        "--input-loop",
+        "--input-flip",
+        "--host",
+        "--port",
+        "--title",
+        "--ssl-cert",
+        "--ssl-key",
+        "--jpeg-quality",
+    ):
         assert flag in result.stdout
 
 
@@ -66,9 +89,25 @@ def test_help_lists_the_flags():
 def test_app_serves_video_and_stops_cleanly_on_signal(stop_signal):
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "app.py", "--host", "127.0.0.1", "--port", str(port),
-         "--input-width", "320", "--input-height", "240", "--title", "Lab camera"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "app.py",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--input-width",
+            "320",
+            "--input-height",
+            "240",
+            "--title",
+            "Lab camera",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -92,21 +131,54 @@ def test_app_serves_video_and_stops_cleanly_on_signal(stop_signal):
 
 def test_https_with_ssl_cert_and_key(tmp_path):
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                    "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "app.py", "--host", "127.0.0.1", "--port", str(port),
-         "--ssl-cert", str(cert), "--ssl-key", str(key)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "app.py",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--ssl-cert",
+            str(cert),
+            "--ssl-key",
+            str(key),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 30
         while True:
             try:
-                response = requests.get(f"https://127.0.0.1:{port}/healthz", verify=str(cert),
-                                        timeout=2)
+                response = requests.get(
+                    f"https://127.0.0.1:{port}/healthz", verify=str(cert), timeout=2
+                )
                 break
             except requests.ConnectionError:
                 assert time.monotonic() < deadline and process.poll() is None
@@ -116,8 +188,7 @@ def test_https_with_ssl_cert_and_key(tmp_path):
             requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
         # A connection that never starts its TLS handshake holds up nobody, nor the exit.
         with socket.create_connection(("127.0.0.1", port)):
-            again = requests.get(f"https://127.0.0.1:{port}/healthz", verify=str(cert),
-                                 timeout=5)
+            again = requests.get(f"https://127.0.0.1:{port}/healthz", verify=str(cert), timeout=5)
             assert again.json()["status"] == "ok"
             process.send_signal(signal.SIGTERM)
             assert process.wait(timeout=10) == 0

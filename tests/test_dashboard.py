@@ -1,4 +1,5 @@
 """The dashboard in a real browser: Debian's chromium driven by Playwright."""
+
 from __future__ import annotations
 
 import time
@@ -15,6 +16,7 @@ from model import ModelSlot
 from networks import create_slot
 from networks.classification import ClassificationModel
 from sources import InputSpec, open_source
+
 
 @pytest.fixture(scope="module")
 def browser():
@@ -55,14 +57,18 @@ def server_value(server, path: str):
 def test_page_loads_everything_from_the_server_itself(server, open_page):
     page = open_page(server)
     page.wait_for_function("document.querySelector('[data-stat=fps_out]').textContent !== '-'")
-    hosts = {urlparse(request.url).hostname for request in page.requests
-             if not request.url.startswith("data:")}
+    hosts = {
+        urlparse(request.url).hostname
+        for request in page.requests
+        if not request.url.startswith("data:")
+    }
     assert hosts == {"127.0.0.1"}, [request.url for request in page.requests]
     paths = {urlparse(request.url).path for request in page.requests}
     assert {"/", "/video_feed", "/static/dashboard.js"} <= paths
     assert any(path.startswith("/bootstrap/static/") for path in paths)
-    assert "system-ui" in page.evaluate("getComputedStyle(document.body).fontFamily"), \
+    assert "system-ui" in page.evaluate("getComputedStyle(document.body).fontFamily"), (
         "Bootstrap's CSS applied"
+    )
     assert page.evaluate("typeof bootstrap") == "object"  # Bootstrap's JS loaded
 
 
@@ -87,8 +93,9 @@ def test_checkbox_changes_the_server_state(server, open_page):
 def test_slider_drag_sends_a_few_puts_and_its_final_value_lands(server, open_page):
     page = open_page(server)
     slider = page.locator("#ctl-stream-jpeg_quality")
-    page.wait_for_function("document.getElementById('ctl-stream-jpeg_quality-value')"
-                           ".textContent === '80'")
+    page.wait_for_function(
+        "document.getElementById('ctl-stream-jpeg_quality-value').textContent === '80'"
+    )
     box = slider.bounding_box()
     y = box["y"] + box["height"] / 2
     page.mouse.move(box["x"] + box["width"] * 0.8, y)
@@ -104,8 +111,9 @@ def test_slider_drag_sends_a_few_puts_and_its_final_value_lands(server, open_pag
     page.wait_for_timeout(500)
     puts = [r for r in page.requests if r.method == "PUT"]
     # at most one PUT per 150 ms (MIN_PUT_INTERVAL_MS) of dragging, plus the final value
-    assert 1 <= len(puts) <= dragged_s / 0.15 + 2, \
+    assert 1 <= len(puts) <= dragged_s / 0.15 + 2, (
         f"{len(puts)} PUTs for one {dragged_s:.2f} s drag of 60 input events"
+    )
     assert puts[-1].post_data == "1"
     assert page.locator("#ctl-stream-jpeg_quality-value").text_content() == "1"
 
@@ -116,15 +124,17 @@ def test_changes_made_with_curl_show_up_in_the_page(server, open_page):
     requests.put(server.url + "/stream/max_fps", data="12", timeout=5).raise_for_status()
     requests.put(server.url + "/stream/overlay_stats", data="true", timeout=5).raise_for_status()
     page.wait_for_function("document.getElementById('ctl-stream-max_fps').value === '12'")
-    page.wait_for_function("document.getElementById('ctl-stream-max_fps-value').textContent"
-                           " === '12'")
+    page.wait_for_function(
+        "document.getElementById('ctl-stream-max_fps-value').textContent === '12'"
+    )
     page.wait_for_function("document.getElementById('ctl-stream-overlay_stats').checked")
 
 
 def test_a_refused_put_shows_its_message_and_the_control_reverts(server, open_page):
     page = open_page(server)
-    page.wait_for_function("document.getElementById('ctl-stream-jpeg_quality-value')"
-                           ".textContent === '80'")
+    page.wait_for_function(
+        "document.getElementById('ctl-stream-jpeg_quality-value').textContent === '80'"
+    )
     # A page whose limits are out of date: the server refuses what the slider now allows.
     page.evaluate("""() => { const s = document.getElementById('ctl-stream-jpeg_quality');
         s.max = 500; s.value = 300; s.dispatchEvent(new Event('change')); }""")
@@ -138,8 +148,7 @@ def test_a_refused_put_shows_its_message_and_the_control_reverts(server, open_pa
 def test_stats_panel_and_source_state_are_live(server, open_page):
     page = open_page(server)
     page.wait_for_function("document.getElementById('source-state').textContent === 'online'")
-    page.wait_for_function("Number(document.querySelector('[data-stat=viewers]').textContent)"
-                           " >= 1")
+    page.wait_for_function("Number(document.querySelector('[data-stat=viewers]').textContent) >= 1")
     fps = float(page.locator("[data-stat=fps_out]").text_content())
     assert fps > 0
 
@@ -154,20 +163,28 @@ def test_layout_works_on_a_phone(server, open_page):
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
-def test_network_cards_show_results_timing_and_switch_networks(start_server, catalogue,
-                                                               open_page):
+def test_network_cards_show_results_timing_and_switch_networks(start_server, catalogue, open_page):
     source = open_source(InputSpec(uri=str(DATA / "astronaut.jpg"), rate=10, loop=-1))
-    server = start_server(source, networks=[create_slot(catalogue, "detection", None),
-                                            create_slot(catalogue, "classification", None)])
+    server = start_server(
+        source,
+        networks=[
+            create_slot(catalogue, "detection", None),
+            create_slot(catalogue, "classification", None),
+        ],
+    )
     page = open_page(server)
-    page.wait_for_function("document.querySelector('[data-results=detection]').textContent"
-                           ".includes('person')")
-    page.wait_for_function("document.querySelector('[data-stat=\"networks.detection.ms\"]')"
-                           ".textContent.endsWith(' ms')")
+    page.wait_for_function(
+        "document.querySelector('[data-results=detection]').textContent.includes('person')"
+    )
+    page.wait_for_function(
+        "document.querySelector('[data-stat=\"networks.detection.ms\"]')"
+        ".textContent.endsWith(' ms')"
+    )
     page.select_option("#ctl-detection-network", "hog-people")
     wait_for(lambda: server_value(server, "/detection/network") == "hog-people")
-    page.wait_for_function("document.getElementById('ctl-detection-network').value"
-                           " === 'hog-people'")
+    page.wait_for_function(
+        "document.getElementById('ctl-detection-network').value === 'hog-people'"
+    )
     switch = page.locator("#ctl-detection-enabled")
     switch.uncheck()
     wait_for(lambda: server_value(server, "/detection/enabled") is False)
@@ -178,8 +195,9 @@ def test_video_comes_back_when_the_server_restarts(start_server, open_page):
     page = open_page(first)
     page.wait_for_function("document.getElementById('video').naturalWidth > 0")
     first.stop()  # closes the MJPEG response cleanly: the <img> fires no error
-    page.wait_for_function("document.getElementById('source-state').textContent"
-                           " === 'server unreachable'")
+    page.wait_for_function(
+        "document.getElementById('source-state').textContent === 'server unreachable'"
+    )
     second = start_server(port=first.port)
     wait_for(lambda: second.pipeline.broadcaster.stats()["viewers"] >= 1)
     shown = video_pixels(page)
@@ -201,8 +219,9 @@ def test_a_network_chosen_stays_chosen_while_it_loads(start_server, open_page):
     server = slowly_switched_server(start_server)
     page = open_page(server)
     select = page.locator("#ctl-classification-network")
-    page.wait_for_function("document.getElementById('ctl-classification-network').value"
-                           " === 'first'")
+    page.wait_for_function(
+        "document.getElementById('ctl-classification-network').value === 'first'"
+    )
     select.select_option("second")
     shown = []
     for _ in range(300):  # until the swap, 3 s later (30 s at most)
@@ -217,21 +236,25 @@ def test_a_network_chosen_stays_chosen_while_it_loads(start_server, open_page):
 def test_a_switched_off_network_says_so_on_its_card(start_server, open_page):
     server = slowly_switched_server(start_server)
     page = open_page(server)
-    page.wait_for_function("document.querySelector('[data-results=classification]')"
-                           ".textContent.includes('a 90%')")
+    page.wait_for_function(
+        "document.querySelector('[data-results=classification]').textContent.includes('a 90%')"
+    )
     page.locator("#ctl-classification-enabled").uncheck()
-    page.wait_for_function("document.querySelector('[data-results=classification]')"
-                           ".textContent === 'switched off'")
+    page.wait_for_function(
+        "document.querySelector('[data-results=classification]').textContent === 'switched off'"
+    )
     assert page.locator("[data-stat='networks.classification.ms']").text_content() == "-"
 
 
 def test_a_value_off_the_sliders_steps_is_shown_as_it_is(server, open_page):
     page = open_page(server)
-    page.wait_for_function("document.getElementById('ctl-stream-max_fps-value')"
-                           ".textContent === '0'")
+    page.wait_for_function(
+        "document.getElementById('ctl-stream-max_fps-value').textContent === '0'"
+    )
     requests.put(server.url + "/stream/max_fps", data="12.5", timeout=5).raise_for_status()
-    page.wait_for_function("document.getElementById('ctl-stream-max_fps-value')"
-                           ".textContent === '12.5'")
+    page.wait_for_function(
+        "document.getElementById('ctl-stream-max_fps-value').textContent === '12.5'"
+    )
 
 
 def test_with_the_server_gone_one_message_says_so_and_no_page_error(server, open_page):
@@ -239,8 +262,9 @@ def test_with_the_server_gone_one_message_says_so_and_no_page_error(server, open
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     slider = page.locator("#ctl-stream-jpeg_quality")
-    page.wait_for_function("document.getElementById('ctl-stream-jpeg_quality-value')"
-                           ".textContent === '80'")
+    page.wait_for_function(
+        "document.getElementById('ctl-stream-jpeg_quality-value').textContent === '80'"
+    )
     server.stop()
     slider.focus()
     for _ in range(6):
@@ -257,11 +281,15 @@ def test_with_the_server_gone_one_message_says_so_and_no_page_error(server, open
 def test_a_server_restarted_with_other_settings_asks_for_a_reload(start_server, open_page):
     first = slowly_switched_server(start_server)
     page = open_page(first)
-    page.wait_for_function("document.getElementById('ctl-classification-confidence_threshold"
-                           "-value').textContent === '0.05'")
+    page.wait_for_function(
+        "document.getElementById('ctl-classification-confidence_threshold"
+        "-value').textContent === '0.05'"
+    )
     first.stop()
     start_server(port=first.port)  # no classification network now
-    page.wait_for_function("[...document.querySelectorAll('#messages .toast')]"
-                           ".some((t) => t.textContent.includes('reload the page'))")
+    page.wait_for_function(
+        "[...document.querySelectorAll('#messages .toast')]"
+        ".some((t) => t.textContent.includes('reload the page'))"
+    )
     badge = page.locator("#ctl-classification-confidence_threshold-value")
     assert badge.text_content() == "0.05"  # the last value known, not NaN

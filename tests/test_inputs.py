@@ -1,4 +1,5 @@
 """Inputs: files that end and loop, image slideshows, flips, a camera that fails and comes back."""
+
 from __future__ import annotations
 
 import functools
@@ -13,10 +14,10 @@ import numpy as np
 import pytest
 
 import sources
-from mjpeg_client import MjpegViewer, decode
-from sources import InputSpec, SourceError, PatternSource, flip_frame, open_source
-from stream import Backoff, CaptureThread, LatestFrame
 from helpers import wait_for
+from mjpeg_client import MjpegViewer, decode
+from sources import InputSpec, PatternSource, SourceError, flip_frame, open_source
+from stream import Backoff, CaptureThread, LatestFrame
 
 
 def write_video(path, frames: int = 10, fps: float = 30.0) -> None:
@@ -34,8 +35,9 @@ def final_frame_index(server) -> int:
 
 
 @pytest.mark.parametrize("loop, frames_served", [(0, 10), (2, 30)])
-def test_video_file_plays_its_loops_then_ends_and_keeps_serving(start_server, tmp_path,
-                                                                 loop, frames_served):
+def test_video_file_plays_its_loops_then_ends_and_keeps_serving(
+    start_server, tmp_path, loop, frames_served
+):
     video = tmp_path / "clip.avi"
     write_video(video)
     server = start_server(open_source(InputSpec(uri=str(video), loop=loop)))
@@ -43,7 +45,7 @@ def test_video_file_plays_its_loops_then_ends_and_keeps_serving(start_server, tm
     stats = server.get("/stats").json()
     assert "input ended" in stats["source"]["error"]
     with MjpegViewer(server.host, server.port) as viewer:  # the last frame again, marked
-        first, again = viewer.parts(2)                     # offline, once a second
+        first, again = viewer.parts(2)  # offline, once a second
     assert first.frame_index == again.frame_index == frames_served - 1
     image = decode(again.body)
     assert image.shape == (48, 64, 3)
@@ -79,12 +81,15 @@ def test_still_image_is_resized_when_asked(tmp_path):
     assert source.read().shape == (60, 80, 3)
 
 
-@pytest.mark.parametrize("uri, reason", [
-    ("/no/such/clip.mp4", "no such file"),
-    ("v4l2:///dev/video99", "no such device"),
-    ("csi://0", "GStreamer"),
-    ("gopher://example", "unsupported input scheme"),
-])
+@pytest.mark.parametrize(
+    "uri, reason",
+    [
+        ("/no/such/clip.mp4", "no such file"),
+        ("v4l2:///dev/video99", "no such device"),
+        ("csi://0", "GStreamer"),
+        ("gopher://example", "unsupported input scheme"),
+    ],
+)
 def test_inputs_that_cannot_open_say_why(uri, reason):
     with pytest.raises(SourceError, match=reason):
         open_source(InputSpec(uri=uri))
@@ -114,8 +119,10 @@ def test_test_pattern_moves_and_has_the_asked_size():
     assert not np.array_equal(first, second)
 
 
-@pytest.mark.parametrize("content, reason", [(None, "No such file"), (b"", "not a readable"),
-                                             (b"not a JPEG", "not a readable")])
+@pytest.mark.parametrize(
+    "content, reason",
+    [(None, "No such file"), (b"", "not a readable"), (b"not a JPEG", "not a readable")],
+)
 def test_test_pattern_without_its_picture_says_so(tmp_path, monkeypatch, content, reason):
     photo = tmp_path / "astronaut.jpg"
     if content is not None:
@@ -152,7 +159,7 @@ def test_lost_source_is_reported_offline_keeps_serving_and_reconnects(start_serv
     plugged_in = threading.Event()
 
     def replug() -> UnpluggedCamera:  # the camera is back at the third attempt, once the
-        attempts.append(1)            # test has seen the outage
+        attempts.append(1)  # test has seen the outage
         if len(attempts) < 3:
             raise SourceError("test camera: no such device")
         plugged_in.wait(20)
@@ -160,14 +167,20 @@ def test_lost_source_is_reported_offline_keeps_serving_and_reconnects(start_serv
 
     caplog.set_level(logging.INFO, logger="stream")
     server = start_server(UnpluggedCamera(frames=15), replug, backoff=Backoff(0.3, 0.6))
-    outage = wait_for(lambda: (s := server.get("/stats").json())["source"]["state"]
-                      == "reconnecting" and s)
+    outage = wait_for(
+        lambda: (s := server.get("/stats").json())["source"]["state"] == "reconnecting" and s
+    )
     assert "unplugged" in outage["source"]["error"] or "no such device" in outage["source"]["error"]
     with MjpegViewer(server.host, server.port) as viewer:  # still serving the last frame
         assert viewer.next_part().frame_index <= 15
     plugged_in.set()
-    recovered = wait_for(lambda: (s := server.get("/stats").json())["source"]["state"]
-                         == "online" and s["source"]["reconnects"] == 1 and s)
+    recovered = wait_for(
+        lambda: (
+            (s := server.get("/stats").json())["source"]["state"] == "online"
+            and s["source"]["reconnects"] == 1
+            and s
+        )
+    )
     assert recovered["source"]["error"] is None
     wait_for(lambda: server.pipeline.broadcaster.latest.index > 20)
     assert len(attempts) == 3
@@ -189,8 +202,9 @@ class RecordingBackoff(Backoff):
 
 def test_an_input_that_drops_after_every_frame_keeps_backing_off():
     backoff = RecordingBackoff()
-    capture = CaptureThread(UnpluggedCamera(frames=1), lambda: UnpluggedCamera(frames=1),
-                            LatestFrame(), backoff)
+    capture = CaptureThread(
+        UnpluggedCamera(frames=1), lambda: UnpluggedCamera(frames=1), LatestFrame(), backoff
+    )
     capture.start()
     try:
         wait_for(lambda: len(backoff.delays) >= 6)
@@ -249,18 +263,24 @@ def test_jetson_utils_video_source_is_used_when_importable(monkeypatch):
     source = open_source(InputSpec(uri="csi://0", width=1280, height=720, flip="rotate-180"))
     assert created[0].uri == "csi://0"
     assert {"--input-width=1280", "--input-height=720", "--input-flip=rotate-180"} <= set(
-        created[0].argv)
+        created[0].argv
+    )
     bgr = source.read()
     assert bgr.shape == (4, 6, 3) and tuple(bgr[0, 0]) == (0, 0, 255)
 
 
-@pytest.mark.parametrize("uri, at_the_end", [("csi://0", "lost"), ("rtsp://cam/live", "lost"),
-                                             ("clip.mp4", "ended"), ("file:///a.mp4", "ended")])
-def test_jetson_utils_end_of_a_file_is_an_end_and_of_a_camera_a_loss(monkeypatch, uri,
-                                                                       at_the_end):
+@pytest.mark.parametrize(
+    "uri, at_the_end",
+    [
+        ("csi://0", "lost"),
+        ("rtsp://cam/live", "lost"),
+        ("clip.mp4", "ended"),
+        ("file:///a.mp4", "ended"),
+    ],
+)
+def test_jetson_utils_end_of_a_file_is_an_end_and_of_a_camera_a_loss(monkeypatch, uri, at_the_end):
     frame = np.zeros((4, 6, 3), np.uint8)
-    monkeypatch.setitem(sys.modules, "jetson_utils",
-                        fake_jetson_utils([frame, TIMEOUT, frame], []))
+    monkeypatch.setitem(sys.modules, "jetson_utils", fake_jetson_utils([frame, TIMEOUT, frame], []))
     source = open_source(InputSpec(uri=uri))
     assert source.read().shape == (4, 6, 3)
     with pytest.raises(SourceError, match="no frame within 1 s"):  # reconnected
@@ -279,15 +299,21 @@ def test_network_stream_is_read_lost_and_reconnected(start_server):
     camera = start_server()
     feed = f"{camera.url}/video_feed"
     spec = InputSpec(uri=feed)
-    viewer_side = start_server(open_source(spec), lambda: open_source(spec),
-                               backoff=Backoff(0.2, 0.4))
+    viewer_side = start_server(
+        open_source(spec), lambda: open_source(spec), backoff=Backoff(0.2, 0.4)
+    )
     wait_for(lambda: (latest := viewer_side.pipeline.broadcaster.latest) and latest.index > 10)
     assert viewer_side.get("/stats").json()["source"]["resolution"] == [320, 240]
     camera.stop()
     wait_for(lambda: viewer_side.get("/stats").json()["source"]["state"] == "reconnecting")
     start_server(port=camera.port)
-    recovered = wait_for(lambda: (s := viewer_side.get("/stats").json())["source"]["state"]
-                         == "online" and s["source"]["reconnects"] >= 1 and s)
+    recovered = wait_for(
+        lambda: (
+            (s := viewer_side.get("/stats").json())["source"]["state"] == "online"
+            and s["source"]["reconnects"] >= 1
+            and s
+        )
+    )
     assert recovered["source"]["error"] is None
 
 

@@ -1,4 +1,5 @@
 """The shared meters in meters.py, on a clock the test moves."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Networks: shipped weights on real images, the catalogue's checks, failures, live switching."""
+
 from __future__ import annotations
 
 import json
@@ -12,8 +13,17 @@ import pytest
 import requests
 
 from catalogue import Catalogue, CustomOptions, ModelError, read_labels
-from helpers import (DATA, ROOT, ConstantScores, FixedScores, StillPerson, frame_of, picture,
-                     run_app, wait_for)
+from helpers import (
+    DATA,
+    ROOT,
+    ConstantScores,
+    FixedScores,
+    StillPerson,
+    frame_of,
+    picture,
+    run_app,
+    wait_for,
+)
 from model import NO_INPUTS, ModelSlot
 from networks import create_slot, load_model
 from networks.classification import ClassificationModel
@@ -39,8 +49,9 @@ def labels_of(result: DetectionResult) -> list[str]:
     return [d.label for d in result.detections]
 
 
-@pytest.mark.parametrize("name, expected", [("chelsea.jpg", CATS),
-                                             ("coffee.jpg", {"espresso", "cup"})])
+@pytest.mark.parametrize(
+    "name, expected", [("chelsea.jpg", CATS), ("coffee.jpg", {"espresso", "cup"})]
+)
 def test_efficientnet_names_what_is_in_the_picture(efficientnet, name, expected):
     result = efficientnet.process(frame_of(picture(name)))
     classes = result.classes
@@ -49,8 +60,10 @@ def test_efficientnet_names_what_is_in_the_picture(efficientnet, name, expected)
     assert set(result.to_json()["classes"][0]) == {"id", "label", "confidence"}
 
 
-@pytest.mark.parametrize("name, label", [("chelsea.jpg", "cat"), ("astronaut.jpg", "person"),
-                                         ("grace_hopper.jpg", "person")])
+@pytest.mark.parametrize(
+    "name, label",
+    [("chelsea.jpg", "cat"), ("astronaut.jpg", "person"), ("grace_hopper.jpg", "person")],
+)
 def test_nanodet_finds_the_object_and_its_box(nanodet, name, label):
     frame = picture(name)
     found = [d for d in nanodet.process(frame_of(frame)).detections if d.label == label]
@@ -84,13 +97,16 @@ def test_hog_finds_a_person_and_nothing_in_a_cat(catalogue):
 
 def test_hog_finds_nothing_in_frames_too_small_for_its_window():
     """OpenCV's HOG crashes the whole process on such images, so this runs in another one."""
-    code = ("import numpy as np; from catalogue import Catalogue; from networks import load_model;"
-            " from frame import Frame; hog = load_model(Catalogue().find('detection', 'hog'));"
-            " print([list(hog.process(Frame(np.zeros((h, w, 3), np.uint8), 0, 0.0)).detections)"
-            " for w, h in"
-            " ((1, 1), (32, 32), (320, 30), (1000, 100), (100000, 1))])")
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                            text=True, timeout=120)
+    code = (
+        "import numpy as np; from catalogue import Catalogue; from networks import load_model;"
+        " from frame import Frame; hog = load_model(Catalogue().find('detection', 'hog'));"
+        " print([list(hog.process(Frame(np.zeros((h, w, 3), np.uint8), 0, 0.0)).detections)"
+        " for w, h in"
+        " ((1, 1), (32, 32), (320, 30), (1000, 100), (100000, 1))])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr[-500:]
     assert result.stdout.strip() == "[[], [], [], [], []]"
 
@@ -159,8 +175,11 @@ def test_custom_onnx_classifier_runs_with_its_labels(tmp_path, catalogue):
     vector, so only the shape of the result is checked)."""
     labels = tmp_path / "labels.txt"
     labels.write_text("\n".join(f"thing {i}" for i in range(169 * 80)))
-    entry = catalogue.resolve("classification", str(ROOT / "data/networks/nanodet-coco-416.onnx"),
-                              CustomOptions(labels=str(labels)))
+    entry = catalogue.resolve(
+        "classification",
+        str(ROOT / "data/networks/nanodet-coco-416.onnx"),
+        CustomOptions(labels=str(labels)),
+    )
     assert entry.backend == "onnx-classifier"
     classifier = load_model(entry)
     assert len(classifier.classifier.labels) == 169 * 80
@@ -170,11 +189,14 @@ def test_custom_onnx_classifier_runs_with_its_labels(tmp_path, catalogue):
     assert all(c.label == f"thing {c.id}" for c in result.classes)
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--detection", "yolo9000"], "valid names: nanodet-coco, hog-people"),
-    (["--classification", "/no/such/model.onnx"], "no such model file"),
-    (["--detection", "--detection-labels", "labels.txt"], "your own .onnx or .tflite file"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--detection", "yolo9000"], "valid names: nanodet-coco, hog-people"),
+        (["--classification", "/no/such/model.onnx"], "no such model file"),
+        (["--detection", "--detection-labels", "labels.txt"], "your own .onnx or .tflite file"),
+    ],
+)
 def test_bad_network_flags_exit_2_with_a_message(args, message):
     result = run_app(*args)
     assert result.returncode == 2 and message in result.stderr
@@ -192,8 +214,10 @@ def test_list_models_marks_what_runs_here():
 def detecting_server(start_server, catalogue):
     """The app on the astronaut picture at 15 fps, with NanoDet and EfficientNet loaded."""
     source = open_source(InputSpec(uri=str(DATA / "astronaut.jpg"), rate=15, loop=-1))
-    slots = [create_slot(catalogue, "detection", None), create_slot(catalogue, "classification",
-                                                                    "efficientnet")]
+    slots = [
+        create_slot(catalogue, "detection", None),
+        create_slot(catalogue, "classification", "efficientnet"),
+    ]
     return start_server(source, networks=slots)
 
 
@@ -213,8 +237,10 @@ def test_results_api_serves_every_network(detecting_server):
     assert person["label"] == "person" and len(person["box"]) == 4
     assert "classes" in result_of(server, "classification")
     missing = server.get("/pose/results")
-    assert missing.status_code == 404 and "loaded: classification, detection" in \
-        missing.json()["error"]
+    assert (
+        missing.status_code == 404
+        and "loaded: classification, detection" in missing.json()["error"]
+    )
     stats = server.get("/stats").json()["networks"]["detection"]
     assert stats["network"] == "nanodet-coco" and stats["ms"] > 0 and stats["enabled"]
 
@@ -222,24 +248,35 @@ def test_results_api_serves_every_network(detecting_server):
 def test_curl_put_confidence_threshold_works_as_on_jetson(detecting_server):
     """curl -X PUT -d 0.7 -H 'Content-Type: application/json' .../detection/confidence_threshold"""
     server = detecting_server
-    response = requests.put(server.url + "/detection/confidence_threshold", data="0.7",
-                            headers={"Content-Type": "application/json"}, timeout=10)
+    response = requests.put(
+        server.url + "/detection/confidence_threshold",
+        data="0.7",
+        headers={"Content-Type": "application/json"},
+        timeout=10,
+    )
     assert response.status_code == 200 and response.json() == 0.7
     assert server.get("/detection/confidence_threshold").json() == 0.7
     requests.put(server.url + "/detection/confidence_threshold", data="0.99", timeout=10)
     frame = result_of(server, "detection")["frame"]
-    wait_for(lambda: (r := result_of(server, "detection"))["frame"] > frame + 1
-             and r["detections"] == [])
+    wait_for(
+        lambda: (r := result_of(server, "detection"))["frame"] > frame + 1 and r["detections"] == []
+    )
 
 
 def test_tracking_gives_a_stable_track_id(detecting_server):
     server = detecting_server
     requests.put(server.url + "/detection/tracking_enabled", data="true", timeout=10)
-    first = wait_for(lambda: (d := result_of(server, "detection")["detections"])
-                     and d[0]["track_id"] is not None and d[0])
+    first = wait_for(
+        lambda: (
+            (d := result_of(server, "detection")["detections"])
+            and d[0]["track_id"] is not None
+            and d[0]
+        )
+    )
     frame = result_of(server, "detection")["frame"]
-    later = wait_for(lambda: (r := result_of(server, "detection"))["frame"] > frame + 3
-                     and r["detections"][0])
+    later = wait_for(
+        lambda: (r := result_of(server, "detection"))["frame"] > frame + 3 and r["detections"][0]
+    )
     assert later["track_id"] == first["track_id"]
 
 
@@ -286,8 +323,12 @@ class Exploding(ClassificationModel):
 def test_a_throwing_network_is_reported_and_switched_off_while_the_stream_goes_on(start_server):
     slot = ModelSlot(Exploding(), load=lambda name: Exploding(), choices=("exploding",))
     server = start_server(networks=[slot])
-    stats = wait_for(lambda: (s := server.get("/stats").json())["networks"]["classification"][
-        "enabled"] is False and s)
+    stats = wait_for(
+        lambda: (
+            (s := server.get("/stats").json())["networks"]["classification"]["enabled"] is False
+            and s
+        )
+    )
     report = stats["networks"]["classification"]
     assert report["failures"] == 3 and "out of memory" in report["error"]
     assert server.get("/classification/enabled").json() is False
@@ -326,7 +367,7 @@ def test_a_users_own_file_can_be_switched_back_to(tmp_path, catalogue):
     slot.declare_properties(registry)
     for name in ("efficientnet-lite0", "nanodet-coco-416"):
         registry.put("/classification/network", json.dumps(name).encode())
-        wait_for(lambda: slot.network == name or slot.error)
+        wait_for(lambda name=name: slot.network == name or slot.error)
         assert slot.network == name and slot.error is None
 
 

@@ -1,5 +1,6 @@
 """Decoding of ONNX detector outputs: crafted tensors for the decoders and NMS, then the
 shipped NanoDet model end to end on real photos."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,8 +10,14 @@ import numpy as np
 import pytest
 
 from backends.onnx import SsdDetector
-from backends.onnx_detection import (decode_nanodet, decode_ssd, decode_yolo, nanodet_blob, nms,
-                                     to_detections)
+from backends.onnx_detection import (
+    decode_nanodet,
+    decode_ssd,
+    decode_yolo,
+    nanodet_blob,
+    nms,
+    to_detections,
+)
 from results import Detection
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,20 +28,30 @@ BINS = 11
 
 def nanodet_outputs(low_score: float = 0.01) -> dict[int, list[np.ndarray]]:
     """Zero box logits and low scores for strides 8, 16 and 32, keyed by stride."""
-    return {stride: [np.full((1, (416 // stride) ** 2, 80), low_score, np.float32),
-                     np.zeros((1, (416 // stride) ** 2, 4 * BINS), np.float32)]
-            for stride in (8, 16, 32)}
+    return {
+        stride: [
+            np.full((1, (416 // stride) ** 2, 80), low_score, np.float32),
+            np.zeros((1, (416 // stride) ** 2, 4 * BINS), np.float32),
+        ]
+        for stride in (8, 16, 32)
+    }
 
 
 def in_model_order(outputs: dict[int, list[np.ndarray]]) -> list[np.ndarray]:
     """The six tensors in the real model's output order (stride 32 scores first)."""
-    return [outputs[32][0], outputs[32][1], outputs[16][0], outputs[8][0], outputs[16][1],
-            outputs[8][1]]
+    return [
+        outputs[32][0],
+        outputs[32][1],
+        outputs[16][0],
+        outputs[8][0],
+        outputs[16][1],
+        outputs[8][1],
+    ]
 
 
 def peak(logits: np.ndarray, side: int, bins: tuple[int, ...], value: float = 50.0) -> None:
     """Make side (0..3 = left, top, right, bottom) of a cell's logits peak at these bins."""
-    logits[side * BINS:(side + 1) * BINS] = 0.0
+    logits[side * BINS : (side + 1) * BINS] = 0.0
     logits[[side * BINS + b for b in bins]] = value
 
 
@@ -69,8 +86,9 @@ def test_nanodet_two_equal_bins_give_the_midpoint() -> None:
 
 
 def test_nanodet_nothing_above_threshold_is_empty() -> None:
-    boxes, scores, class_ids = decode_nanodet(in_model_order(nanodet_outputs(0.3)),
-                                              score_threshold=0.35)
+    boxes, scores, class_ids = decode_nanodet(
+        in_model_order(nanodet_outputs(0.3)), score_threshold=0.35
+    )
     assert boxes.shape == (0, 4) and scores.shape == (0,) and class_ids.shape == (0,)
 
 
@@ -144,10 +162,20 @@ def test_yolo_v8_transposed_layout() -> None:
 
 def test_to_detections_scales_clips_and_labels() -> None:
     boxes = np.array([[-10, 10, 100, 500], [10, 20, 30, 40]], np.float32)
-    detections = to_detections(boxes, np.array([0.9, 0.4]), np.array([15, 99]), LABELS,
-                               scale_x=2.0, scale_y=0.5, frame_width=150, frame_height=200)
-    assert detections == [Detection(15, "cat", pytest.approx(0.9), (0.0, 5.0, 150.0, 200.0)),
-                          Detection(99, "class 99", pytest.approx(0.4), (20.0, 10.0, 60.0, 20.0))]
+    detections = to_detections(
+        boxes,
+        np.array([0.9, 0.4]),
+        np.array([15, 99]),
+        LABELS,
+        scale_x=2.0,
+        scale_y=0.5,
+        frame_width=150,
+        frame_height=200,
+    )
+    assert detections == [
+        Detection(15, "cat", pytest.approx(0.9), (0.0, 5.0, 150.0, 200.0)),
+        Detection(99, "class 99", pytest.approx(0.4), (20.0, 10.0, 60.0, 20.0)),
+    ]
 
 
 def test_labels_are_the_80_coco_classes() -> None:
@@ -160,13 +188,16 @@ def test_blob_is_normalised_bgr_and_scale_maps_back() -> None:
     frame[:] = (161, 116, 124)
     blob, scale_x, scale_y = nanodet_blob(frame)
     assert blob.shape == (1, 3, 416, 416) and blob.dtype == np.float32
-    np.testing.assert_allclose(blob[0, :, 200, 200], [(161 - 103.53) / 57.375,
-                                                      (116 - 116.28) / 57.12,
-                                                      (124 - 123.675) / 58.395], atol=1e-4)
+    np.testing.assert_allclose(
+        blob[0, :, 200, 200],
+        [(161 - 103.53) / 57.375, (116 - 116.28) / 57.12, (124 - 123.675) / 58.395],
+        atol=1e-4,
+    )
     assert (scale_x, scale_y) == (451 / 416, 300 / 416)
 
 
 # End to end on the shipped model (the Model class that wraps this comes later).
+
 
 @pytest.fixture(scope="module")
 def session():
@@ -182,8 +213,9 @@ def detect(session, frame: np.ndarray, score_threshold: float = 0.35) -> list[De
     boxes, scores, class_ids = decode_nanodet(outputs, score_threshold=score_threshold)
     kept = nms(boxes, scores, class_ids, iou_threshold=0.5, score_threshold=score_threshold)
     height, width = frame.shape[:2]
-    return to_detections(boxes[kept], scores[kept], class_ids[kept], LABELS, scale_x, scale_y,
-                         width, height)
+    return to_detections(
+        boxes[kept], scores[kept], class_ids[kept], LABELS, scale_x, scale_y, width, height
+    )
 
 
 def centre_in_middle_half(box: tuple[float, ...], width: int, height: int) -> bool:

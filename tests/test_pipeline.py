@@ -1,5 +1,6 @@
 """The pipeline's control plane and pacing: a PUT never waits for a frame, a frame is processed
 with one set of settings, sync draws each frame's own results, async keeps the video going."""
+
 from __future__ import annotations
 
 import threading
@@ -44,8 +45,9 @@ def test_a_put_answers_while_a_frame_is_in_the_network(start_server, mode):
     server = start_server(networks=[slot], network_mode=mode)
     try:
         assert model.entered.wait(20), "the network got a frame"
-        answer = requests.put(server.url + "/classification/confidence_threshold", data="0.7",
-                              timeout=5)  # held frame or not, it must answer
+        answer = requests.put(
+            server.url + "/classification/confidence_threshold", data="0.7", timeout=5
+        )  # held frame or not, it must answer
         assert answer.status_code == 200 and answer.json() == 0.7
         assert server.get("/classification/confidence_threshold").json() == 0.7
         assert not model.seen, "the frame is still held"
@@ -108,8 +110,9 @@ class Slow(ClassificationModel):
 
 def test_sync_draws_each_frames_own_results(start_server):
     model = Slow()
-    server = start_server(networks=[ModelSlot(model, lambda name: model, ("slow",))],
-                          network_mode="sync")
+    server = start_server(
+        networks=[ModelSlot(model, lambda name: model, ("slow",))], network_mode="sync"
+    )
     recorder = Recorder([])
     recorder.watch(server)
     pairs = wait_for(lambda: len(p := recorder.drawn_and_published()) >= 5 and p)
@@ -118,8 +121,9 @@ def test_sync_draws_each_frames_own_results(start_server):
 
 def test_async_publishes_every_frame_with_the_latest_result(start_server):
     model = Slow()
-    server = start_server(networks=[ModelSlot(model, lambda name: model, ("slow",))],
-                          network_mode="async")
+    server = start_server(
+        networks=[ModelSlot(model, lambda name: model, ("slow",))], network_mode="async"
+    )
     recorder = Recorder([])
     recorder.watch(server)
     pairs = wait_for(lambda: len(p := recorder.drawn_and_published()) >= 30 and p)
@@ -137,8 +141,9 @@ def test_async_publishes_every_frame_with_the_latest_result(start_server):
 
 def test_the_mode_switches_live_and_a_bad_mode_is_refused(start_server):
     model = Slow()
-    server = start_server(networks=[ModelSlot(model, lambda name: model, ("slow",))],
-                          network_mode="async")
+    server = start_server(
+        networks=[ModelSlot(model, lambda name: model, ("slow",))], network_mode="async"
+    )
     switched = requests.put(server.url + "/stream/network_mode", data='"sync"', timeout=5)
     assert switched.status_code == 200 and switched.json() == "sync"
     recorder = Recorder([])
@@ -159,8 +164,12 @@ class Named:
 def test_a_network_runs_in_the_group_of_the_network_it_needs():
     slots: Any = [Named("detection"), Named("pose"), Named("action", ("pose",))]
     groups = network_groups(slots)
-    assert [[slot.type for slot in group] for group in groups] == [["detection"],
-                                                                   ["pose", "action"]]
+    assert [[slot.type for slot in group] for group in groups] == [
+        ["detection"],
+        ["pose", "action"],
+    ]
     alone: Any = [Named("detection"), Named("action", ("pose",))]
     assert [[slot.type for slot in group] for group in network_groups(alone)] == [
-        ["detection"], ["action"]]
+        ["detection"],
+        ["action"],
+    ]

@@ -1,12 +1,14 @@
 """Pose and action networks: MediaPipe landmarks on real images, the action rules on
 synthesised landmark sequences, and the action network using the pose network's result in the
 running pipeline."""
+
 from __future__ import annotations
 
 import math
-from typing import Iterable
+from collections.abc import Iterable
 from weakref import WeakKeyDictionary
 
+import mediapipe as mp  # noqa: E402,I001  (after backends.mediapipe_solutions)
 import numpy as np
 import pytest
 import requests
@@ -21,15 +23,11 @@ from networks.pose import PoseModel, make_pose
 from results import ActionResult, PoseResult
 from sources import InputSpec, open_source
 
-import mediapipe as mp  # noqa: E402,I001  (after backends.mediapipe_solutions)
-
 BODY_NAMES = [landmark.name.lower() for landmark in mp.solutions.pose.PoseLandmark]
 HAND_NAMES = [landmark.name.lower() for landmark in mp.solutions.hands.HandLandmark]
 FPS = 30.0
 TORSO = 100.0  # torso length of the synthesised people, pixels
 BLANK = np.zeros((480, 640, 3), np.uint8)
-
-
 
 
 def body_network(catalogue: Catalogue) -> PoseModel:
@@ -42,6 +40,7 @@ def by_name(result: dict) -> dict[str, dict]:
 
 
 # ---- pose on real images ---------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", ["astronaut.jpg", "grace_hopper.jpg"])
 def test_body_pose_finds_the_face_and_shoulders(catalogue, name):
@@ -68,8 +67,9 @@ def test_pose_threshold_leaves_out_less_visible_keypoints(catalogue):
     strict = model.process(frame_of(frame)).to_json()["poses"][0]
     kept = {kp["id"] for kp in strict["keypoints"]}
     assert "nose" in {kp["name"] for kp in strict["keypoints"]}
-    assert len(kept) < len(everything) and all(kp["confidence"] >= 0.99
-                                               for kp in strict["keypoints"])
+    assert len(kept) < len(everything) and all(
+        kp["confidence"] >= 0.99 for kp in strict["keypoints"]
+    )
     assert all(a in kept and b in kept for a, b in strict["links"])
 
 
@@ -96,7 +96,7 @@ def test_pose_draws_at_the_keypoints(catalogue):
 def test_selfie_mask_marks_the_person(catalogue):
     mask = SelfieSegmentation(catalogue.find("background", "selfie")).mask(picture("astronaut.jpg"))
     assert mask.dtype == np.float32 and mask.shape == (512, 512)
-    assert 0.0 <= mask.min() and mask.max() <= 1.0
+    assert mask.min() >= 0.0 and mask.max() <= 1.0
     assert mask[260, 210] > 0.9  # the chest, between the shoulders
 
 
@@ -105,20 +105,31 @@ def test_selfie_mask_marks_the_person(catalogue):
 # A person facing the camera, in torso lengths from the hip centre, y down; their left is
 # on the image's right.
 STANDING = {
-    "nose": (0.0, -1.45), "left_eye": (0.06, -1.5), "right_eye": (-0.06, -1.5),
-    "left_shoulder": (0.35, -1.0), "right_shoulder": (-0.35, -1.0),
-    "left_elbow": (0.42, -0.5), "right_elbow": (-0.42, -0.5),
-    "left_wrist": (0.45, -0.05), "right_wrist": (-0.45, -0.05),
-    "left_hip": (0.15, 0.0), "right_hip": (-0.15, 0.0),
-    "left_knee": (0.16, 0.9), "right_knee": (-0.16, 0.9),
-    "left_ankle": (0.16, 1.8), "right_ankle": (-0.16, 1.8),
+    "nose": (0.0, -1.45),
+    "left_eye": (0.06, -1.5),
+    "right_eye": (-0.06, -1.5),
+    "left_shoulder": (0.35, -1.0),
+    "right_shoulder": (-0.35, -1.0),
+    "left_elbow": (0.42, -0.5),
+    "right_elbow": (-0.42, -0.5),
+    "left_wrist": (0.45, -0.05),
+    "right_wrist": (-0.45, -0.05),
+    "left_hip": (0.15, 0.0),
+    "right_hip": (-0.15, 0.0),
+    "left_knee": (0.16, 0.9),
+    "right_knee": (-0.16, 0.9),
+    "left_ankle": (0.16, 1.8),
+    "right_ankle": (-0.16, 1.8),
 }
 HIPS = np.array([320.0, 240.0])
 FLOOR = HIPS[1] + 1.8 * TORSO
 
 
-def posed(changes: dict[str, tuple[float, float]] | None = None, hips: np.ndarray = HIPS,
-          turn_degrees: float = 0.0) -> dict[str, np.ndarray]:
+def posed(
+    changes: dict[str, tuple[float, float]] | None = None,
+    hips: np.ndarray = HIPS,
+    turn_degrees: float = 0.0,
+) -> dict[str, np.ndarray]:
     """The standing body with some landmarks moved, turned about the hip centre and placed
     with its hip centre at `hips` (pixels)."""
     turn = math.radians(turn_degrees)
@@ -129,8 +140,12 @@ def posed(changes: dict[str, tuple[float, float]] | None = None, hips: np.ndarra
 
 def pose_result(points: dict[str, np.ndarray], rng: np.random.Generator) -> PoseResult:
     """The pose network's result for one person, with a little landmark jitter."""
-    keypoints = [(*(points[name] + rng.normal(0, 0.01 * TORSO, 2)), 0.98) if name in points
-                 else (0.0, 0.0, 0.05) for name in BODY_NAMES]
+    keypoints = [
+        (*(points[name] + rng.normal(0, 0.01 * TORSO, 2)), 0.98)
+        if name in points
+        else (0.0, 0.0, 0.05)
+        for name in BODY_NAMES
+    ]
     return PoseResult(0, 0.0, (make_pose(keypoints, BODY_NAMES, [], 0.5),))
 
 
@@ -161,8 +176,7 @@ def next_frame(model: ActionModel) -> Frame:
 def play(model: ActionModel, bodies: Iterable[dict[str, np.ndarray]]) -> list[ActionResult]:
     """Feed one body a frame at 30 fps, as the pipeline does; every frame's result."""
     rng = np.random.default_rng(7)
-    return [model.process(next_frame(model), {"pose": pose_result(body, rng)})
-            for body in bodies]
+    return [model.process(next_frame(model), {"pose": pose_result(body, rng)}) for body in bodies]
 
 
 def frames(seconds: float) -> range:
@@ -173,14 +187,25 @@ def standing_still(seconds: float) -> list[dict[str, np.ndarray]]:
     return [posed() for _ in frames(seconds)]
 
 
-HANDS_UP = {"left_wrist": (0.5, -2.2), "right_wrist": (-0.5, -2.2),
-            "left_elbow": (0.5, -1.6), "right_elbow": (-0.5, -1.6)}
+HANDS_UP = {
+    "left_wrist": (0.5, -2.2),
+    "right_wrist": (-0.5, -2.2),
+    "left_elbow": (0.5, -1.6),
+    "right_elbow": (-0.5, -1.6),
+}
 
 
 def waving_right_hand(seconds: float, hertz: float = 2.0) -> list[dict[str, np.ndarray]]:
     """The right wrist raised beside the head, swinging +-0.3 torso lengths."""
-    return [posed({"right_wrist": (-0.35 + 0.3 * math.sin(2 * math.pi * hertz * i / FPS), -1.6),
-                   "right_elbow": (-0.45, -1.1)}) for i in frames(seconds)]
+    return [
+        posed(
+            {
+                "right_wrist": (-0.35 + 0.3 * math.sin(2 * math.pi * hertz * i / FPS), -1.6),
+                "right_elbow": (-0.45, -1.1),
+            }
+        )
+        for i in frames(seconds)
+    ]
 
 
 def squatting_down(seconds: float) -> list[dict[str, np.ndarray]]:
@@ -191,9 +216,17 @@ def squatting_down(seconds: float) -> list[dict[str, np.ndarray]]:
         depth = min(1.0, i / FPS)  # a second to go down
         hips = HIPS + [0.0, 1.05 * TORSO * depth]
         knee = (0.16 + 0.3 * depth, 0.9 - 0.95 * depth)
-        bodies.append(posed({"left_knee": knee, "right_knee": (-knee[0], knee[1]),
-                             "left_ankle": (0.16, 1.8 - 1.05 * depth),
-                             "right_ankle": (-0.16, 1.8 - 1.05 * depth)}, hips))
+        bodies.append(
+            posed(
+                {
+                    "left_knee": knee,
+                    "right_knee": (-knee[0], knee[1]),
+                    "left_ankle": (0.16, 1.8 - 1.05 * depth),
+                    "right_ankle": (-0.16, 1.8 - 1.05 * depth),
+                },
+                hips,
+            )
+        )
     return bodies
 
 
@@ -202,11 +235,20 @@ def walking_across(seconds: float) -> list[dict[str, np.ndarray]]:
     bodies = []
     for i in frames(seconds):
         swing = 0.4 * math.sin(2 * math.pi * i / FPS)
-        side_on = {name: (0.02 * (1 if name.startswith("left") else -1) + dx, dy)
-                   for name, (dx, dy) in STANDING.items()}
-        side_on.update({"left_ankle": (swing, 1.78), "right_ankle": (-swing, 1.78),
-                        "left_knee": (swing / 2, 0.9), "right_knee": (-swing / 2, 0.9),
-                        "left_wrist": (-swing / 2, -0.05), "right_wrist": (swing / 2, -0.05)})
+        side_on = {
+            name: (0.02 * (1 if name.startswith("left") else -1) + dx, dy)
+            for name, (dx, dy) in STANDING.items()
+        }
+        side_on.update(
+            {
+                "left_ankle": (swing, 1.78),
+                "right_ankle": (-swing, 1.78),
+                "left_knee": (swing / 2, 0.9),
+                "right_knee": (-swing / 2, 0.9),
+                "left_wrist": (-swing / 2, -0.05),
+                "right_wrist": (swing / 2, -0.05),
+            }
+        )
         bodies.append(posed(side_on, HIPS + [2 * TORSO * i / FPS, 0.0]))
     return bodies
 
@@ -227,11 +269,18 @@ def last_label(results: list[ActionResult]) -> str | None:
 
 # ---- the action rules ------------------------------------------------------------------------
 
+
 def test_standing_still_is_standing():
     results = play(action_model(), standing_still(1.5))
     assert last_label(results) == "standing" and results[-1].confidence > 0.9
-    assert set(results[-1].scores) == {"hands_up", "waving", "squatting", "walking",
-                                          "falling", "standing"}
+    assert set(results[-1].scores) == {
+        "hands_up",
+        "waving",
+        "squatting",
+        "walking",
+        "falling",
+        "standing",
+    }
 
 
 def test_both_hands_held_up_is_hands_up_not_waving():
@@ -276,8 +325,10 @@ def test_skip_frames_holds_the_answer_while_the_history_grows():
     first = play(model, standing_still(1 / FPS))[0]
     held = play(model, [posed(HANDS_UP) for _ in range(29)])
     assert first.label == "standing"
-    assert all((r.label, r.confidence, r.scores) == (first.label, first.confidence,
-                                                    first.scores) for r in held)
+    assert all(
+        (r.label, r.confidence, r.scores) == (first.label, first.confidence, first.scores)
+        for r in held
+    )
     assert play(model, [posed(HANDS_UP)])[0].label == "hands_up"
 
 
@@ -303,8 +354,9 @@ class CountingPose:
 
     def estimate(self, _image):
         self.calls += 1
-        return [[(*posed()[name], 0.98) if name in STANDING else (0.0, 0.0, 0.0)
-                 for name in BODY_NAMES]]
+        return [
+            [(*posed()[name], 0.98) if name in STANDING else (0.0, 0.0, 0.0) for name in BODY_NAMES]
+        ]
 
 
 def test_hand_keypoints_cannot_drive_it_so_it_finds_the_body_itself():
@@ -344,15 +396,14 @@ def test_action_draws_its_label_bottom_left():
 
 # ---- in the pipeline -------------------------------------------------------------------------
 
-def test_action_uses_the_pose_networks_result_while_it_runs(start_server, catalogue,
-                                                            monkeypatch):
+
+def test_action_uses_the_pose_networks_result_while_it_runs(start_server, catalogue, monkeypatch):
     pose_slot = create_slot(catalogue, "pose", None)
     action_slot = create_slot(catalogue, "action", None)
     own_pose = action_slot.model.body_pose
     calls = []
     real_estimate = own_pose.estimate
-    monkeypatch.setattr(own_pose, "estimate",
-                        lambda frame: calls.append(1) or real_estimate(frame))
+    monkeypatch.setattr(own_pose, "estimate", lambda frame: calls.append(1) or real_estimate(frame))
     source = open_source(InputSpec(uri=str(DATA / "astronaut.jpg"), rate=10, loop=-1))
     server = start_server(source, networks=[pose_slot, action_slot])
 

@@ -1,4 +1,5 @@
 """A quiet start: the app prints only its own log lines, unless --verbose (quiet.py)."""
+
 from __future__ import annotations
 
 import io
@@ -13,8 +14,14 @@ import requests
 from helpers import ROOT, free_port
 from quiet import filter_lines
 
-ALL_NETWORKS = ("--classification", "--detection", "--segmentation", "--pose", "--action",
-                "--background")
+ALL_NETWORKS = (
+    "--classification",
+    "--detection",
+    "--segmentation",
+    "--pose",
+    "--action",
+    "--background",
+)
 APP_LINE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (DEBUG|INFO|WARNING|ERROR|CRITICAL) ")
 CPP_LINE = re.compile(r"[IWEF]\d{4} [\d:.]+ +\d+ [^ \]]+:\d+\] |INFO: Created TensorFlow Lite")
 
@@ -24,8 +31,21 @@ def run_all_networks(*args: str) -> list[str]:
     the lines it printed, stdout and stderr together."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "app.py", "--host", "127.0.0.1", "--port", str(port), *ALL_NETWORKS,
-         *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [
+            sys.executable,
+            "app.py",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            *ALL_NETWORKS,
+            *args,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while not all_networks_ran(port):
@@ -46,7 +66,8 @@ def all_networks_ran(port: int) -> bool:
     except requests.ConnectionError:
         return False
     return len(networks) == len(ALL_NETWORKS) and all(
-        network["ms"] is not None for network in networks.values())
+        network["ms"] is not None for network in networks.values()
+    )
 
 
 def test_start_prints_only_the_apps_own_lines():
@@ -61,23 +82,31 @@ def test_verbose_shows_the_runtimes_own_lines():
 
 
 def test_filter_drops_info_and_warnings_and_passes_the_rest():
-    hidden = [b"I0000 00:00:1796213356.029167    4588 task_runner.cc:85] GPU suport...\n",
-              b"W1202 12:09:16.038177 4599 inference_feedback_manager.cc:114] Feedback...\n",
-              b"WARNING: All log messages before absl::InitializeLog() is called are written\n",
-              b"INFO: Created TensorFlow Lite XNNPACK delegate for CPU.\n"]
-    shown = [b"E0000 00:00:1796213356.029167    4588 calculator_graph.cc:887] failed\n",
-             b"F0000 00:00:1796213356.029167    4588 tensor.cc:12] Check failed: x\n",
-             b"[ WARN:0@0.5] global cap_v4l.cpp:914 open VIDEOIO(V4L2:/dev/video0): can't open\n",
-             b"Fatal Python error: Segmentation fault\n", b"no newline at the end"]
+    hidden = [
+        b"I0000 00:00:1796213356.029167    4588 task_runner.cc:85] GPU suport...\n",
+        b"W1202 12:09:16.038177 4599 inference_feedback_manager.cc:114] Feedback...\n",
+        b"WARNING: All log messages before absl::InitializeLog() is called are written\n",
+        b"INFO: Created TensorFlow Lite XNNPACK delegate for CPU.\n",
+    ]
+    shown = [
+        b"E0000 00:00:1796213356.029167    4588 calculator_graph.cc:887] failed\n",
+        b"F0000 00:00:1796213356.029167    4588 tensor.cc:12] Check failed: x\n",
+        b"[ WARN:0@0.5] global cap_v4l.cpp:914 open VIDEOIO(V4L2:/dev/video0): can't open\n",
+        b"Fatal Python error: Segmentation fault\n",
+        b"no newline at the end",
+    ]
     sink = io.BytesIO()
     filter_lines(io.BytesIO(b"".join(hidden + shown)), sink)
     assert sink.getvalue() == b"".join(shown)
 
 
 def test_what_a_crashing_app_writes_last_is_still_shown():
-    code = ("import os, quiet; quiet.start(verbose=False); "
-            "os.write(2, b'F0000 00:00:1.5 7 tensor.cc:12] Check failed: x\\n'); os.abort()")
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                            text=True, timeout=30)
+    code = (
+        "import os, quiet; quiet.start(verbose=False); "
+        "os.write(2, b'F0000 00:00:1.5 7 tensor.cc:12] Check failed: x\\n'); os.abort()"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=30
+    )
     assert result.returncode == -signal.SIGABRT
     assert "Check failed: x" in result.stderr

@@ -1,4 +1,5 @@
 """The README stays true to the code."""
+
 from __future__ import annotations
 
 from helpers import ROOT
@@ -6,8 +7,9 @@ from tools.settings_table import README, readme_table_block, settings_table
 
 
 def test_readme_settings_table_is_current():
-    assert readme_table_block(README.read_text()) == settings_table(), \
+    assert readme_table_block(README.read_text()) == settings_table(), (
         "run: .venv/bin/python -m tools.settings_table --write"
+    )
 
 
 def test_readme_opens_with_the_run_and_test_commands():

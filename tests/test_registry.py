@@ -1,5 +1,6 @@
 """The backend registry: one name per backend class, declared without importing runtimes, and
 the catalogue's availability and the factory both taken from it."""
+
 from __future__ import annotations
 
 import json
@@ -10,7 +11,8 @@ import pytest
 
 import backends
 from app import build_parser
-from backends.registry import MODULES, Backend, backends as registered, register_backend
+from backends.registry import MODULES, Backend, register_backend
+from backends.registry import backends as registered
 from catalogue import CUSTOM_ONNX_BACKENDS, CUSTOM_TFLITE_BACKEND, Catalogue, ModelError
 from helpers import ROOT
 
@@ -28,9 +30,11 @@ def test_every_backend_class_is_registered_under_a_name_of_its_own():
 
 def test_a_second_backend_with_a_taken_name_is_refused():
     with pytest.raises(ValueError, match="two backends are named onnx-nanodet"):
+
         @register_backend
         class Twin(Backend):
             name = "onnx-nanodet"
+
     assert registered()["onnx-nanodet"].__name__ == "NanoDetDetector"
 
 
@@ -51,17 +55,21 @@ def test_backend_modules_import_without_their_runtimes():
     """Every backend is declared even where no runtime is installed (OpenCV aside: the
     dashboard itself needs it), and none is imported just to read the declarations."""
     runtimes = sorted({name for cls in registered().values() for name in cls.requires} - {"cv2"})
-    code = (hide(*runtimes) + "import json; from backends.registry import backends;"
-            " print(json.dumps({name: cls.problem() for name, cls in backends().items()}))")
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                            text=True, timeout=60)
+    code = (
+        hide(*runtimes) + "import json; from backends.registry import backends;"
+        " print(json.dumps({name: cls.problem() for name, cls in backends().items()}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     problems = json.loads(result.stdout)
     assert problems.keys() == registered().keys()
     for name, cls in registered().items():
         hidden = sorted(set(cls.requires) & set(runtimes))
-        assert problems[name] == (f"needs the Python package {', '.join(hidden)}"
-                                  if hidden else None)
+        assert problems[name] == (
+            f"needs the Python package {', '.join(hidden)}" if hidden else None
+        )
 
 
 def test_build_makes_the_backend_the_entry_names(catalogue):
@@ -89,8 +97,9 @@ def test_no_network_runs_here_without_its_runtime(monkeypatch, tmp_path):
     assert catalogue.default("background").name == "u2netp"
     with pytest.raises(ModelError, match="no pose network can run on this machine"):
         catalogue.default("pose")
-    with pytest.raises(ModelError, match="efficientnet-lite0 cannot run here: needs the Python "
-                                         "package mediapipe"):
+    with pytest.raises(
+        ModelError, match="efficientnet-lite0 cannot run here: needs the Python package mediapipe"
+    ):
         catalogue.resolve("classification", "efficientnet")
     own_file = tmp_path / "mine.tflite"
     own_file.write_bytes(b"a user's classifier")
@@ -100,10 +109,13 @@ def test_no_network_runs_here_without_its_runtime(monkeypatch, tmp_path):
 
 def run_app_without(package: str, *args: str) -> subprocess.CompletedProcess:
     """`python app.py ARGS` on a machine without `package`."""
-    code = hide(package) + ("import runpy; sys.argv = ['app.py', *sys.argv[1:]];"
-                            " runpy.run_path('app.py', run_name='__main__')")
-    return subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=60)
+    code = hide(package) + (
+        "import runpy; sys.argv = ['app.py', *sys.argv[1:]];"
+        " runpy.run_path('app.py', run_name='__main__')"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
 
 
 @pytest.mark.parametrize("runtime", ["mediapipe", "onnxruntime"])
@@ -122,5 +134,7 @@ def test_list_models_says_no_where_the_runtime_is_missing(runtime):
 def test_loading_a_network_whose_runtime_is_missing_is_a_one_line_error():
     result = run_app_without("onnxruntime", "--detection", "nanodet")
     assert result.returncode == 2
-    assert result.stderr == ("error: detection network nanodet-coco cannot run here: needs the "
-                             "Python package onnxruntime\n")
+    assert result.stderr == (
+        "error: detection network nanodet-coco cannot run here: needs the "
+        "Python package onnxruntime\n"
+    )

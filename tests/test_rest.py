@@ -1,4 +1,5 @@
 """The REST control plane: jetson-inference's wire format, validation, no 5xx for any body."""
+
 from __future__ import annotations
 
 import json
@@ -8,11 +9,12 @@ import cv2
 import numpy as np
 import pytest
 import requests
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from helpers import wait_for
 from mjpeg_client import MjpegViewer, decode
 from sources import InputSpec, open_source
-from helpers import wait_for
 from utils import MAX_BODY_BYTES, PropertyRegistry, attribute_property, rest_property
 
 
@@ -29,12 +31,22 @@ class Knobs:
 def knobs_server(server):
     knobs = Knobs()
     registry = server.pipeline.settings
-    attribute_property(registry, "/knobs/ratio", knobs, "ratio", float, minimum=0, maximum=1,
-                       step=0.01, help="a float")
+    attribute_property(
+        registry,
+        "/knobs/ratio",
+        knobs,
+        "ratio",
+        float,
+        minimum=0,
+        maximum=1,
+        step=0.01,
+        help="a float",
+    )
     attribute_property(registry, "/knobs/count", knobs, "count", int, minimum=1, maximum=10)
     attribute_property(registry, "/knobs/flag", knobs, "flag", bool)
-    attribute_property(registry, "/knobs/mode", knobs, "mode", str,
-                       choices=("blur", "colour", "image"))
+    attribute_property(
+        registry, "/knobs/mode", knobs, "mode", str, choices=("blur", "colour", "image")
+    )
     server.knobs = knobs
     return server
 
@@ -43,10 +55,17 @@ def put(server, path: str, body: str | bytes | None, **headers) -> requests.Resp
     return requests.put(server.url + path, data=body, headers=headers, timeout=10)
 
 
-@pytest.mark.parametrize("path, body, expected", [
-    ("/knobs/ratio", "0.7", 0.7), ("/knobs/ratio", "1", 1.0), ("/knobs/count", "7", 7),
-    ("/knobs/count", "3.0", 3), ("/knobs/flag", "true", True), ("/knobs/mode", '"image"', "image"),
-])
+@pytest.mark.parametrize(
+    "path, body, expected",
+    [
+        ("/knobs/ratio", "0.7", 0.7),
+        ("/knobs/ratio", "1", 1.0),
+        ("/knobs/count", "7", 7),
+        ("/knobs/count", "3.0", 3),
+        ("/knobs/flag", "true", True),
+        ("/knobs/mode", '"image"', "image"),
+    ],
+)
 def test_every_type_round_trips(knobs_server, path, body, expected):
     response = put(knobs_server, path, body)
     assert response.status_code == 200 and response.json() == expected
@@ -55,35 +74,38 @@ def test_every_type_round_trips(knobs_server, path, body, expected):
     assert listed[path]["value"] == expected
 
 
-@pytest.mark.parametrize("path, body, reason", [
-    ("/knobs/ratio", '"0.7"', "expected float"),
-    ("/knobs/ratio", "1.5", "out of range"),
-    ("/knobs/ratio", "-0.1", "out of range"),
-    ("/knobs/ratio", "NaN", "not JSON"),
-    ("/knobs/ratio", "Infinity", "not JSON"),
-    ("/knobs/ratio", "-Infinity", "not JSON"),
-    ("/knobs/ratio", "true", "expected float"),
-    ("/knobs/ratio", "null", "expected float"),
-    ("/knobs/ratio", "[0.5]", "expected float"),
-    ("/knobs/ratio", "{", "not JSON"),
-    ("/knobs/ratio", "0.5 0.6", "not JSON"),
-    ("/knobs/ratio", "", "empty"),
-    ("/knobs/ratio", None, "empty"),
-    ("/knobs/ratio", " " * MAX_BODY_BYTES + "0.5", "over"),
-    ("/knobs/ratio", b"\xff\xfe", "not JSON"),
-    ("/knobs/count", "3.5", "expected int"),
-    ("/knobs/count", "11", "out of range"),
-    ("/knobs/count", "1e400", "not a finite number"),
-    ("/knobs/ratio", "-1e999", "not a finite number"),
-    ("/knobs/ratio", "1" + "0" * 400, "not a finite number"),
-    ("/knobs/count", "1" + "0" * 400, "out of range"),
-    ("/knobs/count", "-1" + "0" * 400, "out of range"),
-    ("/knobs/flag", "1", "expected true or false"),
-    ("/knobs/flag", "0.0", "expected true or false"),
-    ("/knobs/flag", '"true"', "expected true or false"),
-    ("/knobs/mode", '"sepia"', "not one of"),
-    ("/knobs/mode", "3", "expected string"),
-])
+@pytest.mark.parametrize(
+    "path, body, reason",
+    [
+        ("/knobs/ratio", '"0.7"', "expected float"),
+        ("/knobs/ratio", "1.5", "out of range"),
+        ("/knobs/ratio", "-0.1", "out of range"),
+        ("/knobs/ratio", "NaN", "not JSON"),
+        ("/knobs/ratio", "Infinity", "not JSON"),
+        ("/knobs/ratio", "-Infinity", "not JSON"),
+        ("/knobs/ratio", "true", "expected float"),
+        ("/knobs/ratio", "null", "expected float"),
+        ("/knobs/ratio", "[0.5]", "expected float"),
+        ("/knobs/ratio", "{", "not JSON"),
+        ("/knobs/ratio", "0.5 0.6", "not JSON"),
+        ("/knobs/ratio", "", "empty"),
+        ("/knobs/ratio", None, "empty"),
+        ("/knobs/ratio", " " * MAX_BODY_BYTES + "0.5", "over"),
+        ("/knobs/ratio", b"\xff\xfe", "not JSON"),
+        ("/knobs/count", "3.5", "expected int"),
+        ("/knobs/count", "11", "out of range"),
+        ("/knobs/count", "1e400", "not a finite number"),
+        ("/knobs/ratio", "-1e999", "not a finite number"),
+        ("/knobs/ratio", "1" + "0" * 400, "not a finite number"),
+        ("/knobs/count", "1" + "0" * 400, "out of range"),
+        ("/knobs/count", "-1" + "0" * 400, "out of range"),
+        ("/knobs/flag", "1", "expected true or false"),
+        ("/knobs/flag", "0.0", "expected true or false"),
+        ("/knobs/flag", '"true"', "expected true or false"),
+        ("/knobs/mode", '"sepia"', "not one of"),
+        ("/knobs/mode", "3", "expected string"),
+    ],
+)
 def test_bad_values_get_400_with_a_message_and_change_nothing(knobs_server, path, body, reason):
     before = knobs_server.get(path).json()
     response = put(knobs_server, path, body, **{"Content-Type": "application/json"})
@@ -94,8 +116,9 @@ def test_bad_values_get_400_with_a_message_and_change_nothing(knobs_server, path
 
 def test_curl_style_form_put_works_as_on_jetson(knobs_server):
     """curl -X PUT -d 0.7 sends application/x-www-form-urlencoded; the body is still JSON."""
-    response = put(knobs_server, "/knobs/ratio", "0.7",
-                   **{"Content-Type": "application/x-www-form-urlencoded"})
+    response = put(
+        knobs_server, "/knobs/ratio", "0.7", **{"Content-Type": "application/x-www-form-urlencoded"}
+    )
     assert response.status_code == 200 and response.json() == 0.7
     assert knobs_server.knobs.ratio == 0.7
 
@@ -116,25 +139,60 @@ def test_unknown_paths_404_and_wrong_methods_405_in_json(knobs_server):
 
 def test_api_properties_describes_every_setting(knobs_server):
     listed = {p["path"]: p for p in knobs_server.get("/api/properties").json()}
-    assert {"/stream/jpeg_quality", "/stream/max_fps", "/stream/overlay_stats",
-            "/input/resolution", "/input/fps", "/input/state"} <= set(listed)
+    assert {
+        "/stream/jpeg_quality",
+        "/stream/max_fps",
+        "/stream/overlay_stats",
+        "/input/resolution",
+        "/input/fps",
+        "/input/state",
+    } <= set(listed)
     ratio = listed["/knobs/ratio"]
-    assert ratio == {"path": "/knobs/ratio", "group": "knobs", "name": "ratio", "type": "float",
-                     "min": 0, "max": 1, "step": 0.01, "choices": None, "value": 0.5,
-                     "help": "a float", "writable": True}
+    assert ratio == {
+        "path": "/knobs/ratio",
+        "group": "knobs",
+        "name": "ratio",
+        "type": "float",
+        "min": 0,
+        "max": 1,
+        "step": 0.01,
+        "choices": None,
+        "value": 0.5,
+        "help": "a float",
+        "writable": True,
+    }
     assert listed["/knobs/mode"]["choices"] == ["blur", "colour", "image"]
     assert listed["/input/resolution"]["writable"] is False
     assert listed["/input/resolution"]["value"] == "320x240"
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(body=st.one_of(st.binary(max_size=64), st.text(max_size=64).map(str.encode),
-                      st.recursive(st.none() | st.booleans() | st.floats() | st.integers()
-                               | st.text(max_size=8), lambda inner: st.lists(inner, max_size=3)
-                               | st.dictionaries(st.text(max_size=4), inner, max_size=3))
-                      .map(lambda v: json.dumps(v).encode())),
-       path=st.sampled_from(["/knobs/ratio", "/knobs/count", "/knobs/flag", "/knobs/mode",
-                             "/stream/jpeg_quality", "/stream/max_fps", "/input/fps"]))
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    body=st.one_of(
+        st.binary(max_size=64),
+        st.text(max_size=64).map(str.encode),
+        st.recursive(
+            st.none() | st.booleans() | st.floats() | st.integers() | st.text(max_size=8),
+            lambda inner: (
+                st.lists(inner, max_size=3)
+                | st.dictionaries(st.text(max_size=4), inner, max_size=3)
+            ),
+        ).map(lambda v: json.dumps(v).encode()),
+    ),
+    path=st.sampled_from(
+        [
+            "/knobs/ratio",
+            "/knobs/count",
+            "/knobs/flag",
+            "/knobs/mode",
+            "/stream/jpeg_quality",
+            "/stream/max_fps",
+            "/input/fps",
+        ]
+    ),
+)
 def test_no_body_a_client_sends_gets_a_5xx(knobs_server, body, path):
     response = put(knobs_server, path, body)
     assert response.status_code in (200, 400, 405), response.text

@@ -1,4 +1,5 @@
 """Typed results and their JSON: every type against the published schema, drawing data out."""
+
 from __future__ import annotations
 
 import json
@@ -9,24 +10,66 @@ from jsonschema import Draft202012Validator, ValidationError
 
 from helpers import RESULTS_SCHEMA, validate_results
 from model import NETWORK_TYPES
-from results import (ActionResult, BackgroundResult, ClassificationResult, ClassScore,
-                     ClassShare, Detection, DetectionResult, Keypoint, Pose, PoseResult, Result,
-                     SegmentationResult, class_label)
+from results import (
+    ActionResult,
+    BackgroundResult,
+    ClassificationResult,
+    ClassScore,
+    ClassShare,
+    Detection,
+    DetectionResult,
+    Keypoint,
+    Pose,
+    PoseResult,
+    Result,
+    SegmentationResult,
+    class_label,
+)
 
 MASK = np.zeros((4, 4), np.uint8)
 EXAMPLES: dict[str, list[Result]] = {
-    "classification": [ClassificationResult(3, 1.5, ()), ClassificationResult(
-        3, 1.5, (ClassScore(281, "tabby", 0.71234), ClassScore(7, "class 7", 0.1)))],
-    "detection": [DetectionResult(0, 0.0, ()), DetectionResult(9, 2.0, (
-        Detection(0, "person", 0.9, (1.0, 2.0, 30.5, 40.25)),
-        Detection(16, "dog", 0.55, (1, 2, 3, 4), track_id=4)))],
-    "segmentation": [SegmentationResult(1, 1.0, (ClassShare(0, "background", 0.75),
-                                                 ClassShare(15, "person", 0.25)), MASK)],
-    "pose": [PoseResult(1, 1.0, ()), PoseResult(1, 1.0, (Pose(
-        (Keypoint(0, "nose", 10.04, 20.0, 0.99), Keypoint(11, "left_shoulder", 5, 6, 0.5)),
-        ((0, 11),)),))],
-    "action": [ActionResult(5, 5.0, None, 0.0, {"waving": 0.0}),
-               ActionResult(5, 5.0, "waving", 0.82, {"waving": 0.82, "standing": 0.1})],
+    "classification": [
+        ClassificationResult(3, 1.5, ()),
+        ClassificationResult(
+            3, 1.5, (ClassScore(281, "tabby", 0.71234), ClassScore(7, "class 7", 0.1))
+        ),
+    ],
+    "detection": [
+        DetectionResult(0, 0.0, ()),
+        DetectionResult(
+            9,
+            2.0,
+            (
+                Detection(0, "person", 0.9, (1.0, 2.0, 30.5, 40.25)),
+                Detection(16, "dog", 0.55, (1, 2, 3, 4), track_id=4),
+            ),
+        ),
+    ],
+    "segmentation": [
+        SegmentationResult(
+            1, 1.0, (ClassShare(0, "background", 0.75), ClassShare(15, "person", 0.25)), MASK
+        )
+    ],
+    "pose": [
+        PoseResult(1, 1.0, ()),
+        PoseResult(
+            1,
+            1.0,
+            (
+                Pose(
+                    (
+                        Keypoint(0, "nose", 10.04, 20.0, 0.99),
+                        Keypoint(11, "left_shoulder", 5, 6, 0.5),
+                    ),
+                    ((0, 11),),
+                ),
+            ),
+        ),
+    ],
+    "action": [
+        ActionResult(5, 5.0, None, 0.0, {"waving": 0.0}),
+        ActionResult(5, 5.0, "waving", 0.82, {"waving": 0.82, "standing": 0.1}),
+    ],
     "background": [BackgroundResult(2, 2.0, 0.3333333, np.ones((4, 4), np.float32))],
 }
 

@@ -1,5 +1,6 @@
 """Segmentation (DeepLabV3) and background (selfie, U^2-Net-p) on real pictures, and through
 the pipeline's REST API and video."""
+
 from __future__ import annotations
 
 import cv2
@@ -18,8 +19,6 @@ FACES = {"astronaut.jpg": (225, 130), "grace_hopper.jpg": (260, 230)}
 CORNER = (slice(0, 64), slice(0, 64))  # the top-left 64x64: the flag behind the person
 # the legend's corner of a frame (top-right): rows, columns from the right
 LEGEND_ROWS, LEGEND_COLUMNS = 100, 200
-
-
 
 
 @pytest.fixture(scope="module")
@@ -89,14 +88,14 @@ def test_matting_separates_the_person_from_the_background(matting, name):
     assert 0.3 < result.foreground_fraction < 0.85
     mask = result.mask
     assert mask.shape == frame.shape[:2] and mask.dtype == np.float32
-    assert 0.0 <= mask.min() and mask.max() <= 1.0
+    assert mask.min() >= 0.0 and mask.max() <= 1.0
     x, y = FACES[name]
     assert mask[y, x] > 0.9 and mask[CORNER].mean() < 0.1
 
 
 def face_patch(frame: np.ndarray, name: str) -> np.ndarray:
     x, y = FACES[name]
-    return frame[y - 3:y + 4, x - 3:x + 4].astype(float)
+    return frame[y - 3 : y + 4, x - 3 : x + 4].astype(float)
 
 
 def detail(patch: np.ndarray) -> float:
@@ -134,8 +133,10 @@ def test_backdrop_is_cached_per_size_and_not_flat():
 def astronaut_server(start_server, catalogue):
     """The app on the astronaut picture at 10 fps with segmentation and background loaded."""
     source = open_source(InputSpec(uri=str(DATA / "astronaut.jpg"), rate=10, loop=-1))
-    slots = [create_slot(catalogue, "segmentation", None),
-             create_slot(catalogue, "background", None)]
+    slots = [
+        create_slot(catalogue, "segmentation", None),
+        create_slot(catalogue, "background", None),
+    ]
     return start_server(source, networks=slots)
 
 
@@ -143,15 +144,22 @@ def put(server, path: str, body: str) -> requests.Response:
     return requests.put(server.url + path, data=body, timeout=10)
 
 
+def result_frame_after(server, network_type: str, index: int) -> int | None:
+    """The frame of the type's latest result, if it is later than frame `index`."""
+    frame = server.get(f"/{network_type}/results").json()["frame"]
+    return frame if frame > index else None
+
+
 def fresh_snapshot(server, *network_types: str) -> np.ndarray:
     """A published frame drawn after the last settings change: once each of these networks
     has a result of a frame captured after it (settings apply at the next frame boundary),
     a frame newer than that result's."""
     shown = int(server.get("/results").headers["X-Frame-Index"])
-    newest = max(wait_for(lambda: (frame := server.get(f"/{t}/results").json()["frame"]) > shown
-                          and frame) for t in network_types) if network_types else shown
-    response = wait_for(lambda: int((r := server.get("/snapshot.jpg")).headers["X-Frame-Index"])
-                        > newest and r)
+    frames = [wait_for(lambda t=t: result_frame_after(server, t, shown)) for t in network_types]
+    newest = max([shown, *frames])
+    response = wait_for(
+        lambda: int((r := server.get("/snapshot.jpg")).headers["X-Frame-Index"]) > newest and r
+    )
     return cv2.imdecode(np.frombuffer(response.content, np.uint8), cv2.IMREAD_COLOR)
 
 
@@ -182,5 +190,6 @@ def test_segmentation_and_background_through_the_pipeline(astronaut_server):
     assert difference_outside_legend(fresh_snapshot(server, "background"), frame) > 20
     assert put(server, "/segmentation/overlay_alpha", "0").status_code == 200
     assert put(server, "/background/enabled", "false").status_code == 200
-    assert difference_outside_legend(fresh_snapshot(server, "segmentation"), frame) < 3, \
+    assert difference_outside_legend(fresh_snapshot(server, "segmentation"), frame) < 3, (
         "only JPEG noise"
+    )

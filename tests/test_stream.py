@@ -1,4 +1,5 @@
-"""The streaming core over real HTTP: MJPEG parts, many viewers, stalled viewers, snapshot, stats."""
+"""The streaming core over real HTTP: MJPEG parts, many and stalled viewers, snapshot, stats."""
+
 from __future__ import annotations
 
 import socket
@@ -98,8 +99,9 @@ def test_a_viewer_reading_slowly_stays_and_one_reading_nothing_is_dropped(server
         started = time.monotonic()
         wait_for(lambda: server.get("/stats").json()["viewers"] == 1, timeout=30)
         wait_for(lambda: time.monotonic() - started > 2 * broadcast.STALL_LIMIT_S)
-        assert server.get("/stats").json()["viewers"] == 1 and not ended.is_set(), \
+        assert server.get("/stats").json()["viewers"] == 1 and not ended.is_set(), (
             "the slow viewer is still served"
+        )
     finally:
         done.set()
         reader.join()

@@ -1,12 +1,14 @@
 """IouTracker on synthetic box sequences: confirmation, gaps, crossings, classes, live settings."""
+
 from __future__ import annotations
 
 from results import Detection
 from tracker import IouTracker, box_iou
 
 
-def det(left: float, top: float = 0, class_id: int = 1, width: float = 100,
-        height: float = 100) -> Detection:
+def det(
+    left: float, top: float = 0, class_id: int = 1, width: float = 100, height: float = 100
+) -> Detection:
     """A detection of `class_id` with its top-left corner at (left, top)."""
     return Detection(class_id, f"class{class_id}", 0.9, (left, top, left + width, top + height))
 

@@ -5,6 +5,7 @@
 Starts `app.py` on a free port, opens the page in Debian's chromium (Playwright) and
 saves a screenshot of the first screen once the networks' results are in.
 """
+
 from __future__ import annotations
 
 import socket
@@ -18,9 +19,15 @@ from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "docs" / "dashboard.png"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def free_port() -> int:
@@ -32,11 +39,35 @@ def free_port() -> int:
 def main() -> None:
     port = free_port()
     app = subprocess.Popen(
-        [sys.executable, "app.py", "--host", "127.0.0.1", "--port", str(port),
-         "--input", "tests/data/grace_hopper.jpg", "--input-loop", "-1", "--input-rate", "15",
-         "--input-width", "640", "--input-height", "480", "--title", "DNN Dashboard",
-         "--classification", "--detection", "--segmentation", "--pose", "--action",
-         "--background"], cwd=ROOT, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "app.py",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--input",
+            "tests/data/grace_hopper.jpg",
+            "--input-loop",
+            "-1",
+            "--input-rate",
+            "15",
+            "--input-width",
+            "640",
+            "--input-height",
+            "480",
+            "--title",
+            "DNN Dashboard",
+            "--classification",
+            "--detection",
+            "--segmentation",
+            "--pose",
+            "--action",
+            "--background",
+        ],
+        cwd=ROOT,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         url = f"http://127.0.0.1:{port}"
         for _ in range(600):
@@ -47,8 +78,9 @@ def main() -> None:
                 pass
             time.sleep(0.1)
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                                 args=CHROMIUM_ARGS)
+            browser = playwright.chromium.launch(
+                executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+            )
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             page.goto(url + "/")
             page.wait_for_timeout(8000)  # the stats settle once the page has loaded

@@ -5,11 +5,11 @@
 
 Loads every network type's default network, so that every setting is listed.
 """
+
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-
 
 from catalogue import Catalogue
 from networks import MODEL_CLASSES, create_slot
@@ -36,8 +36,13 @@ def settings_table() -> str:
     pipeline = Pipeline(pattern, lambda: pattern, networks=networks)
     rows = ["| path | type | range | default | what it does |", "|---|---|---|---|---|"]
     for prop in pipeline.settings:
-        default = "" if not prop.writable else str(prop.getter()).lower() \
-            if prop.type is bool else str(prop.getter())
+        default = (
+            ""
+            if not prop.writable
+            else str(prop.getter()).lower()
+            if prop.type is bool
+            else str(prop.getter())
+        )
         kind = prop.type_name + ("" if prop.writable else ", read-only")
         rows.append(f"| `{prop.path}` | {kind} | {_range(prop)} | {default} | {prop.help} |")
     return "\n".join(rows)
