@@ -16,6 +16,7 @@ from flask import Flask, Response, abort, jsonify, render_template, request
 from flask_bootstrap import Bootstrap5
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 import quiet
 from catalogue import Catalogue, CustomOptions, ModelError, describe
@@ -113,7 +114,7 @@ def create_app(pipeline: Pipeline, title: str = "DNN Dashboard") -> Flask:
             abort(400, str(error))
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> Response:
+    def http_error(error: HTTPException) -> WerkzeugResponse:
         response = error.get_response()
         response.data = json.dumps({"error": error.description})
         response.content_type = "application/json"
@@ -194,7 +195,8 @@ def make_http_server(
         # The TLS handshake would otherwise run in accept(), on the one thread that accepts
         # every connection: a client that connects and says nothing would stop the server.
         # It runs in the connection's own thread instead, within the handler's timeout.
-        server.socket.do_handshake_on_connect = False
+        # An attribute of ssl.SSLSocket that typeshed does not declare.
+        server.socket.do_handshake_on_connect = False  # type: ignore[attr-defined]
     return server
 
 

@@ -219,8 +219,11 @@ class Broadcaster:
         return unsent <= viewer.drain_rate.value * DRAIN_BUDGET_S
 
     def _send(self, viewer: Viewer) -> None:
+        pending = viewer.pending
+        if pending is None:
+            return
         try:
-            sent = viewer.sock.send(viewer.pending)
+            sent = viewer.sock.send(pending)
         except WOULD_BLOCK:
             sent = 0
         except OSError:  # reset, broken pipe: the viewer is gone
@@ -229,7 +232,7 @@ class Broadcaster:
         if sent:
             viewer.last_progress = time.monotonic()
             viewer.sent_bytes += sent
-        viewer.pending = viewer.pending[sent:] if sent < len(viewer.pending) else None
+        viewer.pending = pending[sent:] if sent < len(pending) else None
         self._watch(viewer)
 
     def _watch(self, viewer: Viewer) -> None:

@@ -11,8 +11,9 @@ FONT = cv2.FONT_HERSHEY_SIMPLEX
 def class_colour(class_id: int) -> tuple[int, int, int]:
     """A stable, distinct BGR colour per class (golden-ratio hues)."""
     hue = int((class_id * 0.618033988749895 % 1.0) * 180)
-    hsv = np.uint8([[[hue, 220, 200]]])
-    return tuple(int(c) for c in cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR)[0, 0])
+    hsv = np.array([[[hue, 220, 200]]], np.uint8)
+    blue, green, red = (int(c) for c in cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR)[0, 0])
+    return blue, green, red
 
 
 def draw_label(

@@ -55,7 +55,7 @@ class MjpegParser:
     _body_left: int = 0
     _body: list[bytes] = field(default_factory=list)
 
-    def feed(self, data: bytes) -> list[Part]:
+    def feed(self, data: bytes | memoryview) -> list[Part]:
         parts: list[Part] = []
         view = memoryview(data)
         while view:

@@ -15,6 +15,7 @@ background loading behind `PUT /<type>/network`.
 
 from __future__ import annotations
 
+import builtins
 import copy
 import dataclasses
 import logging
@@ -75,7 +76,7 @@ class Model(Generic[R]):
     """
 
     type: ClassVar[str]
-    Settings: ClassVar[type]
+    Settings: ClassVar[builtins.type[Any]]
     needs: ClassVar[tuple[str, ...]] = ()  # types whose result of the frame process() is given
 
     def __init__(self, name: str) -> None:

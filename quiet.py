@@ -60,6 +60,7 @@ def start(verbose: bool) -> None:
         )
     finally:
         signal.signal(signal.SIGINT, previous)
+    assert filter_process.stdin is not None  # stdin=PIPE
     os.dup2(filter_process.stdin.fileno(), 2)
     filter_process.stdin.close()
     atexit.register(_finish, filter_process, real_stderr)

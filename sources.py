@@ -55,7 +55,9 @@ class Source(Protocol):
     """A video input. `pace` is the rate to pace reads at, or None if the device paces them."""
 
     description: str
-    pace: float | None
+
+    @property
+    def pace(self) -> float | None: ...
 
     def read(self) -> np.ndarray | None: ...
 
@@ -300,7 +302,7 @@ def _names_a_file(uri: str) -> bool:
 
 def _import_jetson_utils():
     try:
-        import jetson_utils  # type: ignore[import-not-found]
+        import jetson_utils
     except ImportError:
         return None
     return jetson_utils
@@ -327,7 +329,7 @@ def _open_v4l2(spec: InputSpec, device: str) -> CaptureSource:
     if not os.path.exists(device):
         raise SourceError(f"{spec.uri}: no such device {device}")
     capture = _open_capture(device, cv2.CAP_V4L2, spec.uri)
-    capture.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter_fourcc(*"MJPG"))
+    capture.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter.fourcc(*"MJPG"))
     if spec.width and spec.height:
         capture.set(cv2.CAP_PROP_FRAME_WIDTH, spec.width)
         capture.set(cv2.CAP_PROP_FRAME_HEIGHT, spec.height)

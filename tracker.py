@@ -49,9 +49,9 @@ class IouTracker:
             self._tracks = [track for track in self._tracks if track.lost <= self.drop_frames]
             matches = self._match(detections)
             matched = set(matches.values())  # tracks compare and hash by identity
-            for track in self._tracks:
-                if track not in matched:
-                    track.lost += 1
+            for old in self._tracks:
+                if old not in matched:
+                    old.lost += 1
             tracked = []
             for index, detection in enumerate(detections):
                 track = matches.get(index)

@@ -76,7 +76,7 @@ class TaskSegmenter(Backend):
         """uint8 class ids, HxW of the frame."""
         result = self._segmenter.segment(_srgb(image_bgr))
         # a copy: the view is only valid while `result` lives
-        classes = np.array(result.category_mask.numpy_view(), np.uint8)
+        classes: np.ndarray = np.array(result.category_mask.numpy_view(), np.uint8)
         height, width = image_bgr.shape[:2]
         if classes.shape != (height, width):
             classes = cv2.resize(classes, (width, height), interpolation=cv2.INTER_NEAREST)

@@ -95,7 +95,8 @@ def decode_nanodet(
         boxes = np.concatenate([point - distance[:, :2], point + distance[:, 2:]], axis=1)
         boxes = boxes.astype(np.float32)
         found.append((boxes, best, class_ids))
-    return tuple(np.concatenate(parts) for parts in zip(*found))  # type: ignore[return-value]
+    boxes, scores, class_ids = (np.concatenate(parts) for parts in zip(*found))
+    return boxes, scores, class_ids
 
 
 def decode_ssd(
@@ -183,7 +184,7 @@ def to_detections(
             class_id=int(c),
             label=class_label(labels, int(c)),
             confidence=float(s),
-            box=tuple(float(v) for v in box),
+            box=(float(box[0]), float(box[1]), float(box[2]), float(box[3])),
         )
         for box, s, c in zip(scaled, scores, class_ids)
     ]

@@ -28,7 +28,9 @@ class HogPeopleDetector(Backend):
     def __init__(self, entry: CatalogueEntry) -> None:
         self._width = int(entry.input.get("width", 320))
         self._hog = cv2.HOGDescriptor()
-        self._hog.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
+        self._hog.setSVMDetector(
+            np.asarray(cv2.HOGDescriptor.getDefaultPeopleDetector(), np.float32)
+        )
 
     def detect(
         self, image: np.ndarray, confidence_threshold: float, nms_threshold: float

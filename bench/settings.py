@@ -27,12 +27,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from itertools import cycle
 from pathlib import Path
+from typing import Any
 
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 TYPES = ["classification", "detection", "segmentation", "pose", "action", "background"]
-SETTINGS = [
+SETTINGS: list[tuple[str, list[Any]]] = [
     ("/detection/confidence_threshold", [0.45, 0.5]),
     ("/classification/output_smoothing", [0.2, 0.0]),
     ("/segmentation/overlay_alpha", [120, 150]),

@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
+from typing import Any
 
 import backends
 from catalogue import Catalogue, CatalogueEntry, CustomOptions, ModelError
@@ -23,7 +25,8 @@ MODEL_CLASSES = {
 }
 
 
-def model_class(network_type: str) -> type[Model]:
+def model_class(network_type: str) -> Callable[[str, Any], Model[Any]]:
+    """The Model subclass of a type; it is made from a name and a loaded backend."""
     module_name, class_name = MODEL_CLASSES[network_type].split(":")
     return getattr(importlib.import_module(module_name), class_name)
 

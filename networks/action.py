@@ -109,8 +109,8 @@ class Sample:
 
     def get(self, *names: str) -> list[np.ndarray] | None:
         """The named points, or None unless all are seen."""
-        found = [self.points.get(name) for name in names]
-        return None if any(point is None for point in found) else found
+        found = [point for name in names if (point := self.points.get(name)) is not None]
+        return found if len(found) == len(names) else None
 
     def centre(self, joint: str) -> np.ndarray | None:
         """The midpoint of the left and right `joint`, if both are seen."""
@@ -218,11 +218,11 @@ def raised(sample: Sample, side: str) -> float:
 
 def hips_in_torso_lengths(samples: Sequence[Sample]) -> list[np.ndarray]:
     """The hip centres of samples that have them, in pixels over the median torso length."""
-    with_hips = [s for s in samples if s.hips_px is not None]
+    with_hips = [(s.hips_px, s.scale) for s in samples if s.hips_px is not None]
     if not with_hips:
         return []
-    scale = statistics.median(s.scale for s in with_hips)
-    return [s.hips_px / scale for s in with_hips]
+    scale = statistics.median(scale for _, scale in with_hips)
+    return [hips / scale for hips, _ in with_hips]
 
 
 # ---- rules: each the confidence 0-1 of one action, from the history (newest last) -----------
@@ -259,9 +259,9 @@ def squatting(history: Sequence[Sample]) -> float:
     """Hips low over the ankles, knees bent, torso not lying."""
     sample = history[-1]
     height, knees, lean = hip_height(sample), knee_angle(sample), tilt(sample)
-    if height is None or knees is None or lean is None:
-        return 0.0
     hips = sample.centre("hip")
+    if height is None or knees is None or lean is None or hips is None:
+        return 0.0
     thigh_drop = statistics.fmean(
         sample.points[f"{side}_knee"][1] - hips[1]
         for side in SIDES
@@ -299,7 +299,8 @@ def falling(history: Sequence[Sample]) -> float:
         return 0.0
     times = [s.time for s in samples]
     drop = fastest_rise(times, [h[1] for h in hips_in_torso_lengths(samples)], FALL_WINDOW_S)
-    tilt_gain = fastest_rise(times, [tilt(s) for s in samples], FALL_WINDOW_S)
+    tilts = [tilt(s) for s in samples]  # never None: these samples have both hips
+    tilt_gain = fastest_rise(times, [t or 0.0 for t in tilts], FALL_WINDOW_S)
     return max(
         ramp(drop, *FALL_DROP), ramp(tilt_gain, *FALL_TILT_GAIN) * ramp(drop, *FALL_TILT_DROP)
     )
