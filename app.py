@@ -19,7 +19,7 @@ from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 import quiet
-from catalogue import Catalogue, CustomOptions, ModelError, describe
+from catalogue import CUSTOM_ONNX_BACKENDS, Catalogue, CustomOptions, ModelError, describe
 from mjpeg import CONTENT_TYPE
 from model import NETWORK_TYPES, ModelSlot
 from networks import create_slot
@@ -28,7 +28,6 @@ from stream import DEFAULT_NETWORK_MODE, NETWORK_MODES, Pipeline
 from utils import MAX_BODY_BYTES, InvalidValue, ReadOnly
 
 log = logging.getLogger("dashboard")
-CUSTOM_MODEL_TYPES = ("classification", "detection")
 MAX_JPEG_SIDE = 65500  # libjpeg's limit
 
 
@@ -278,7 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="list the catalogue and what runs on this machine, then exit",
     )
     custom = parser.add_argument_group("your own model files (per network type)")
-    for network_type in CUSTOM_MODEL_TYPES:
+    for network_type in CUSTOM_ONNX_BACKENDS:  # the types that take a user's own file
         custom.add_argument(
             f"--{network_type}-labels",
             metavar="TXT",
@@ -292,8 +291,9 @@ def build_parser() -> argparse.ArgumentParser:
         )
     custom.add_argument(
         "--detection-format",
-        choices=("yolo", "ssd"),
-        help="output layout of a custom ONNX detector (default yolo)",
+        choices=tuple(CUSTOM_ONNX_BACKENDS["detection"]),
+        help="output layout of a custom ONNX detector (default "
+        f"{next(iter(CUSTOM_ONNX_BACKENDS['detection']))})",
     )
     return parser
 
