@@ -11,7 +11,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import cv2
 import numpy as np
@@ -44,8 +44,14 @@ def validate_results(results: dict[str, Any]) -> None:
     Draft202012Validator(RESULTS_SCHEMA).validate(results)
 
 
-def wait_for(condition: Callable[[], T], timeout: float = 20.0, interval: float = 0.05) -> T:
-    """Poll until condition() is truthy; the value, or AssertionError after `timeout`."""
+def wait_for(
+    condition: Callable[[], T | Literal[False] | None],
+    timeout: float = 20.0,
+    interval: float = 0.05,
+) -> T:
+    """Poll until condition() is truthy; the value, or AssertionError after `timeout`. (A truthy
+    value is neither False nor None, so a condition written `test and value` gives the value's
+    type.)"""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()

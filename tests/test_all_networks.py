@@ -52,11 +52,16 @@ def recording_model(network_type: str, drawn: list[str]) -> Model[Recorded]:
     return Recording(f"recording-{network_type}")
 
 
+def never_loaded(name: str) -> Model[Any]:
+    """A slot's loader for a test that never switches networks."""
+    raise AssertionError(f"{name} was not to be loaded")
+
+
 @pytest.mark.parametrize("mode", NETWORK_MODES)
 def test_overlays_are_composed_in_the_fixed_order(start_server, mode):
     drawn: list[str] = []
     slots = [
-        ModelSlot(recording_model(t, drawn), load=lambda name: None, choices=(f"x-{t}",))
+        ModelSlot(recording_model(t, drawn), load=never_loaded, choices=(f"x-{t}",))
         for t in reversed(NETWORK_TYPES)
     ]  # given in the wrong order on purpose
     server = start_server(networks=slots, network_mode=mode)

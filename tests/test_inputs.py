@@ -8,6 +8,7 @@ import logging
 import sys
 import threading
 import types
+from collections.abc import Callable
 
 import cv2
 import numpy as np
@@ -16,17 +17,24 @@ import pytest
 import sources
 from helpers import wait_for
 from mjpeg_client import MjpegViewer, decode
-from sources import InputSpec, PatternSource, SourceError, flip_frame, open_source
+from sources import InputSpec, PatternSource, Source, SourceError, flip_frame, open_source
 from stream import Backoff, CaptureThread, LatestFrame
 
 
 def write_video(path, frames: int = 10, fps: float = 30.0) -> None:
     """A small MJPG .avi whose frame i is a flat grey of level 20 * i."""
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (64, 48))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), fps, (64, 48))
     assert writer.isOpened()
     for i in range(frames):
         writer.write(np.full((48, 64, 3), 20 * i, np.uint8))
     writer.release()
+
+
+def next_image(source: Source) -> np.ndarray:
+    """The source's next frame, where the test expects one (not its end)."""
+    image = source.read()
+    assert image is not None, "the source ended"
+    return image
 
 
 def final_frame_index(server) -> int:
@@ -70,7 +78,7 @@ def test_image_folder_and_glob_play_as_a_slideshow(tmp_path):
     for uri in (str(tmp_path), str(tmp_path / "*.png")):
         source = open_source(InputSpec(uri=uri, loop=1, rate=5))
         assert source.pace == 5
-        shown = [tuple(int(c) for c in source.read()[0, 0]) for _ in range(6)]
+        shown = [tuple(int(c) for c in next_image(source)[0, 0]) for _ in range(6)]
         assert shown == colours * 2
         assert source.read() is None
 
@@ -78,7 +86,7 @@ def test_image_folder_and_glob_play_as_a_slideshow(tmp_path):
 def test_still_image_is_resized_when_asked(tmp_path):
     cv2.imwrite(str(tmp_path / "still.jpg"), np.zeros((30, 40, 3), np.uint8))
     source = open_source(InputSpec(uri=str(tmp_path / "still.jpg"), width=80, height=60))
-    assert source.read().shape == (60, 80, 3)
+    assert next_image(source).shape == (60, 80, 3)
 
 
 @pytest.mark.parametrize(
@@ -222,12 +230,20 @@ class FakeCudaImage:
 TIMEOUT = "timeout"
 
 
-def fake_jetson_utils(events: list, created: list) -> types.ModuleType:
+class FakeJetsonUtils(types.ModuleType):
+    """A module object with the jetson_utils names the sources use."""
+
+    videoSource: type  # noqa: N815 - jetson-utils' own names
+    cudaToNumpy: Callable[[FakeCudaImage], np.ndarray]  # noqa: N815
+    cudaDeviceSynchronize: Callable[[], None]  # noqa: N815
+
+
+def fake_jetson_utils(events: list, created: list) -> FakeJetsonUtils:
     """jetson_utils as its Python binding behaves: videoSource(uri, argv); Capture(format,
     timeout) gives a cudaImage, None on a timeout, and raises Exception at the end of the
     stream (or on an error), after which IsStreaming() is False; Close(); cudaToNumpy;
     cudaDeviceSynchronize. `events` are the frames (RGB arrays) and TIMEOUTs, in turn."""
-    module = types.ModuleType("jetson_utils")
+    module = FakeJetsonUtils("jetson_utils")
 
     class videoSource:  # noqa: N801 - jetson-utils' own name
         def __init__(self, uri: str, argv: list[str]) -> None:
@@ -265,7 +281,7 @@ def test_jetson_utils_video_source_is_used_when_importable(monkeypatch):
     assert {"--input-width=1280", "--input-height=720", "--input-flip=rotate-180"} <= set(
         created[0].argv
     )
-    bgr = source.read()
+    bgr = next_image(source)
     assert bgr.shape == (4, 6, 3) and tuple(bgr[0, 0]) == (0, 0, 255)
 
 
@@ -282,10 +298,10 @@ def test_jetson_utils_end_of_a_file_is_an_end_and_of_a_camera_a_loss(monkeypatch
     frame = np.zeros((4, 6, 3), np.uint8)
     monkeypatch.setitem(sys.modules, "jetson_utils", fake_jetson_utils([frame, TIMEOUT, frame], []))
     source = open_source(InputSpec(uri=uri))
-    assert source.read().shape == (4, 6, 3)
+    assert next_image(source).shape == (4, 6, 3)
     with pytest.raises(SourceError, match="no frame within 1 s"):  # reconnected
         source.read()
-    assert source.read().shape == (4, 6, 3)
+    assert next_image(source).shape == (4, 6, 3)
     if at_the_end == "ended":
         assert source.read() is None  # offline, not reconnected
     else:
@@ -325,7 +341,7 @@ def test_a_video_file_over_http_is_paced_and_ends_like_a_local_one(tmp_path):
         source = open_source(InputSpec(uri=f"http://127.0.0.1:{web.server_port}/clip.avi"))
         try:
             assert source.pace == 12 and source.description.startswith("video file http://")
-            levels = [int(source.read().mean()) for _ in range(5)]
+            levels = [int(next_image(source).mean()) for _ in range(5)]
             assert levels == pytest.approx([0, 20, 40, 60, 80], abs=3)
             assert source.read() is None, "its end is the end, not a lost stream"
         finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import subprocess
@@ -182,6 +183,7 @@ def test_custom_onnx_classifier_runs_with_its_labels(tmp_path, catalogue):
     )
     assert entry.backend == "onnx-classifier"
     classifier = load_model(entry)
+    assert isinstance(classifier, ClassificationModel)
     assert len(classifier.classifier.labels) == 169 * 80
     classifier.settings.confidence_threshold = 0.0
     result = classifier.process(frame_of(picture("chelsea.jpg")))
@@ -358,6 +360,11 @@ def test_the_network_asked_for_last_wins_over_an_earlier_slower_load():
     assert slot.network == "first"
 
 
+def switched_or_failed(slot: ModelSlot, name: str) -> bool | str | None:
+    """Whether the slot runs network `name` now, or else its error, if a load failed."""
+    return slot.network == name or slot.error
+
+
 def test_a_users_own_file_can_be_switched_back_to(tmp_path, catalogue):
     labels = tmp_path / "labels.txt"
     labels.write_text("\n".join(f"thing {i}" for i in range(169 * 80)))
@@ -367,7 +374,7 @@ def test_a_users_own_file_can_be_switched_back_to(tmp_path, catalogue):
     slot.declare_properties(registry)
     for name in ("efficientnet-lite0", "nanodet-coco-416"):
         registry.put("/classification/network", json.dumps(name).encode())
-        wait_for(lambda name=name: slot.network == name or slot.error)
+        wait_for(functools.partial(switched_or_failed, slot, name))
         assert slot.network == name and slot.error is None
 
 
@@ -385,8 +392,10 @@ def test_a_network_whose_drawing_always_fails_is_switched_off():
     slot = ModelSlot(BadlyDrawn(), load=lambda name: BadlyDrawn(), choices=("badly-drawn",))
     image = np.zeros((48, 64, 3), np.uint8)
     for index in range(3):
-        slot.draw(image, slot.run(frame_of(image, index)))
-    assert slot.enabled is False and "no such font" in slot.error
+        result = slot.run(frame_of(image, index))
+        assert result is not None
+        slot.draw(image, result)
+    assert slot.enabled is False and slot.error is not None and "no such font" in slot.error
 
 
 def test_track_ids_are_not_used_again_after_a_switch_of_network():

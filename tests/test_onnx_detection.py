@@ -172,9 +172,11 @@ def test_to_detections_scales_clips_and_labels() -> None:
         frame_width=150,
         frame_height=200,
     )
-    assert detections == [
-        Detection(15, "cat", pytest.approx(0.9), (0.0, 5.0, 150.0, 200.0)),
-        Detection(99, "class 99", pytest.approx(0.4), (20.0, 10.0, 60.0, 20.0)),
+    # the scores are float32: their confidences approximately, all else exactly
+    assert [d.confidence for d in detections] == pytest.approx([0.9, 0.4])
+    assert [(d.class_id, d.label, d.box, d.track_id) for d in detections] == [
+        (15, "cat", (0.0, 5.0, 150.0, 200.0), None),
+        (99, "class 99", (20.0, 10.0, 60.0, 20.0), None),
     ]
 
 

@@ -32,7 +32,9 @@ BLANK = np.zeros((480, 640, 3), np.uint8)
 
 def body_network(catalogue: Catalogue) -> PoseModel:
     """A fresh BlazePose network (it tracks between frames, so one per picture)."""
-    return load_model(catalogue.find("pose", "mediapipe-body"))
+    model = load_model(catalogue.find("pose", "mediapipe-body"))
+    assert isinstance(model, PoseModel)
+    return model
 
 
 def by_name(result: dict) -> dict[str, dict]:
@@ -76,6 +78,7 @@ def test_pose_threshold_leaves_out_less_visible_keypoints(catalogue):
 def test_hand_pose_finds_no_hand_in_a_cat(catalogue):
     """No hand picture ships with the tests; a cat has no hands, so none may be found."""
     model = load_model(catalogue.find("pose", "hands"))
+    assert isinstance(model, PoseModel)
     assert len(model.estimator.keypoint_names) == 21 and model.estimator.links
     assert model.process(frame_of(picture("chelsea.jpg"))).poses == ()
 
@@ -370,12 +373,17 @@ def test_hand_keypoints_cannot_drive_it_so_it_finds_the_body_itself():
     assert own.calls == 2
 
 
-def test_without_a_pose_result_it_runs_its_own_body_pose(catalogue):
+def test_without_a_pose_result_it_runs_its_own_body_pose(catalogue, monkeypatch):
     model = load_model(catalogue.find("action", "pose-actions"))
     assert isinstance(model, ActionModel) and isinstance(model.body_pose, BodyPose)
-    found = []
+    found: list[list[list[tuple[float, float, float]]]] = []
     estimate = model.body_pose.estimate
-    model.body_pose.estimate = lambda image: found.append(estimate(image)) or found[-1]
+
+    def recorded_estimate(image: np.ndarray) -> list[list[tuple[float, float, float]]]:
+        found.append(estimate(image))
+        return found[-1]
+
+    monkeypatch.setattr(model.body_pose, "estimate", recorded_estimate)
     result = model.process(frame_of(picture("astronaut.jpg")))
     assert len(found) == 1 and len(found[0]) == 1, "its own BodyPose ran, and found her"
     assert set(result.to_json()) == {"frame", "timestamp", "label", "confidence", "scores"}
@@ -400,10 +408,16 @@ def test_action_draws_its_label_bottom_left():
 def test_action_uses_the_pose_networks_result_while_it_runs(start_server, catalogue, monkeypatch):
     pose_slot = create_slot(catalogue, "pose", None)
     action_slot = create_slot(catalogue, "action", None)
+    assert isinstance(action_slot.model, ActionModel)
     own_pose = action_slot.model.body_pose
-    calls = []
+    calls: list[int] = []
     real_estimate = own_pose.estimate
-    monkeypatch.setattr(own_pose, "estimate", lambda frame: calls.append(1) or real_estimate(frame))
+
+    def counted_estimate(frame: np.ndarray) -> list[list[tuple[float, float, float]]]:
+        calls.append(1)
+        return real_estimate(frame)
+
+    monkeypatch.setattr(own_pose, "estimate", counted_estimate)
     source = open_source(InputSpec(uri=str(DATA / "astronaut.jpg"), rate=10, loop=-1))
     server = start_server(source, networks=[pose_slot, action_slot])
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from typing import TypeVar
 
 import pytest
 
@@ -16,8 +17,10 @@ from backends.registry import backends as registered
 from catalogue import CUSTOM_ONNX_BACKENDS, CUSTOM_TFLITE_BACKEND, Catalogue, ModelError
 from helpers import ROOT
 
+C = TypeVar("C")
 
-def subclasses(cls: type) -> set[type]:
+
+def subclasses(cls: type[C]) -> set[type[C]]:
     return {sub for direct in cls.__subclasses__() for sub in {direct, *subclasses(direct)}}
 
 

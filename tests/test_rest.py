@@ -211,7 +211,8 @@ def still_server(start_server, tmp_path):
     """The app on a still image repeated at 30 fps: what changes in the video is our doing."""
     image = np.zeros((240, 320, 3), np.uint8)
     image[:, :160] = (40, 120, 200)
-    cv2.randn(image[:, 160:], 128, 40)
+    # noise in the first (blue) channel: OpenCV reads a number given for an array as (n, 0, 0, 0)
+    cv2.randn(image[:, 160:], np.array([128.0, 0, 0, 0]), np.array([40.0, 0, 0, 0]))
     cv2.imwrite(str(tmp_path / "still.png"), image)
     return start_server(open_source(InputSpec(uri=str(tmp_path / "still.png"), rate=30, loop=-1)))
 

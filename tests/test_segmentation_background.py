@@ -3,6 +3,8 @@ the pipeline's REST API and video."""
 
 from __future__ import annotations
 
+import functools
+
 import cv2
 import numpy as np
 import pytest
@@ -11,6 +13,7 @@ import requests
 from helpers import DATA, frame_of, picture, wait_for
 from networks import create_slot, load_model
 from networks.background import GREEN_SCREEN, backdrop, blurred
+from results import SegmentationResult
 from sources import InputSpec, open_source
 
 PERSON = "person"
@@ -31,7 +34,7 @@ def matting(request, catalogue):
     return load_model(catalogue.find("background", request.param))
 
 
-def fractions(result: dict) -> dict[str, float]:
+def fractions(result: SegmentationResult) -> dict[str, float]:
     return {c.label: c.fraction for c in result.classes}
 
 
@@ -155,7 +158,9 @@ def fresh_snapshot(server, *network_types: str) -> np.ndarray:
     has a result of a frame captured after it (settings apply at the next frame boundary),
     a frame newer than that result's."""
     shown = int(server.get("/results").headers["X-Frame-Index"])
-    frames = [wait_for(lambda t=t: result_frame_after(server, t, shown)) for t in network_types]
+    frames = [
+        wait_for(functools.partial(result_frame_after, server, t, shown)) for t in network_types
+    ]
     newest = max([shown, *frames])
     response = wait_for(
         lambda: int((r := server.get("/snapshot.jpg")).headers["X-Frame-Index"]) > newest and r

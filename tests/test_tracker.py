@@ -177,9 +177,9 @@ def test_drop_frames_changed_live():
 
 def test_ids_increase_and_are_never_reused_even_after_reset():
     tracker = tracker_with(min_frames=1, drop_frames=0)
-    issued = [ids(tracker, det(0))[0]]
+    issued = [confirmed_id(tracker, det(0))]
     ids(tracker)
-    issued += ids(tracker, det(0))  # dropped after one miss: a new id
+    issued.append(confirmed_id(tracker, det(0)))  # dropped after one miss: a new id
     tracker.reset()
-    issued += ids(tracker, det(0))
+    issued.append(confirmed_id(tracker, det(0)))
     assert issued == sorted(set(issued)) and len(issued) == 3
