@@ -16,6 +16,8 @@ from backends.registry import MODULES, Backend, register_backend
 from backends.registry import backends as registered
 from catalogue import CUSTOM_ONNX_BACKENDS, CUSTOM_TFLITE_BACKEND, Catalogue, ModelError
 from helpers import ROOT
+from model import NETWORK_TYPES, Model
+from networks import MODEL_CLASSES, model_class
 
 C = TypeVar("C")
 
@@ -141,3 +143,16 @@ def test_loading_a_network_whose_runtime_is_missing_is_a_one_line_error():
         "error: detection network nanodet-coco cannot run here: needs the "
         "Python package onnxruntime\n"
     )
+
+
+def test_every_network_type_has_its_model_class_and_the_order_puts_needs_first():
+    assert list(MODEL_CLASSES) == sorted(MODEL_CLASSES, key=NETWORK_TYPES.index)
+    assert set(MODEL_CLASSES) == set(NETWORK_TYPES)
+    for network_type in NETWORK_TYPES:
+        model = model_class(network_type)
+        assert isinstance(model, type) and issubclass(model, Model)
+        assert model.type == network_type
+        assert all(
+            NETWORK_TYPES.index(needed) < NETWORK_TYPES.index(network_type)
+            for needed in model.needs
+        ), "a type comes after the types it needs"
