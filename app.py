@@ -23,11 +23,16 @@ from catalogue import CUSTOM_ONNX_BACKENDS, Catalogue, CustomOptions, ModelError
 from mjpeg import CONTENT_TYPE
 from model import NETWORK_TYPES, ModelSlot
 from networks import create_slot
+from priority import at_network_priority
 from sources import FLIP_METHODS, InputSpec, SourceError, open_source
 from stream import DEFAULT_NETWORK_MODE, NETWORK_MODES, Pipeline
 from utils import MAX_BODY_BYTES, InvalidValue, ReadOnly
 
 log = logging.getLogger("dashboard")
+# How long a thread may hold the GIL while others wait (Python's default: 5 ms). The network
+# threads keep it busy; a request's thread takes it back after each socket call, so at 5 ms a
+# PUT could wait several times that (bench/settings.py).
+GIL_SWITCH_INTERVAL_S = 0.001
 MAX_JPEG_SIDE = 65500  # libjpeg's limit
 
 
@@ -367,7 +372,7 @@ def run(args: argparse.Namespace) -> int:
     except OSError as error:
         print(f"error: --ssl-cert/--ssl-key: {error}", file=sys.stderr)
         return 2
-    networks = load_networks(args)
+    networks = at_network_priority(lambda: load_networks(args))
     try:
         source = open_source(spec)
     except SourceError as error:
@@ -410,6 +415,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     quiet.start(args.verbose)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     try:
         return run(args)
     except ModelError as error:  # --list-models and loading networks alike

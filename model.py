@@ -30,6 +30,7 @@ import numpy as np
 
 from frame import Frame
 from meters import Average, RateMeter
+from priority import lower_this_thread
 from results import Result
 from utils import PropertyRegistry, attribute_property, rest_property
 
@@ -185,6 +186,7 @@ class ModelSlot:
         ).start()
 
     def _load_and_swap(self, name: str) -> None:
+        lower_this_thread()  # the runtime's own threads inherit the priority
         try:
             model = self._load(name)
         except Exception as error:

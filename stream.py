@@ -32,6 +32,7 @@ from frame import Frame
 from meters import Average, RateMeter
 from mjpeg import encode_part
 from model import NETWORK_TYPES, ModelSlot
+from priority import lower_this_thread
 from results import Result
 from sources import Source
 from utils import PropertyRegistry, attribute_property, rest_property
@@ -249,6 +250,7 @@ class NetworkWorker(threading.Thread):
         self._active, self._stopped = active, stopped
 
     def run(self) -> None:
+        lower_this_thread()
         processed = -1
         while not self._stopped.is_set():
             if not self._active.wait(OFFLINE_REPUBLISH_S):
@@ -287,7 +289,9 @@ class Pipeline:
             for slot in sorted(networks or [], key=lambda slot: NETWORK_TYPES.index(slot.type))
         }
         self._groups = network_groups(self.networks.values())
-        self._pool = ThreadPoolExecutor(max(1, len(self._groups)), "network")
+        self._pool = ThreadPoolExecutor(
+            max(1, len(self._groups)), "network", initializer=lower_this_thread
+        )
         self._frames = LatestFrame()
         self.capture = CaptureThread(source, reopen, self._frames, backoff)
         self._thread = threading.Thread(target=self._process_loop, name="process", daemon=True)

@@ -3,6 +3,7 @@ with one set of settings, sync draws each frame's own results, async keeps the v
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ from frame import Frame
 from helpers import ConstantScores, wait_for
 from model import NO_INPUTS, Inputs, ModelSlot
 from networks.classification import ClassificationModel
+from priority import NETWORK_NICE
 from results import ClassificationResult
 from stream import network_groups
 
@@ -173,3 +175,20 @@ def test_a_network_runs_in_the_group_of_the_network_it_needs():
         ["detection"],
         ["action"],
     ]
+
+
+def test_network_threads_yield_the_cpu_to_the_server_and_the_video(start_server):
+    model = Slow()
+    server = start_server(
+        networks=[ModelSlot(model, lambda name: model, ("slow",))], network_mode="async"
+    )
+    wait_for(lambda: server.get("/classification/results").json())
+    workers = [t for t in threading.enumerate() if t.name.startswith("network-")]
+    assert workers and all(t.native_id is not None for t in workers)
+    others = [t for t in threading.enumerate() if t.name in ("process", "capture", "fan-out")]
+    assert len(others) == 3
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    for thread in workers:
+        assert os.getpriority(os.PRIO_PROCESS, thread.native_id or 0) == min(base + NETWORK_NICE, 19)
+    for thread in others:
+        assert os.getpriority(os.PRIO_PROCESS, thread.native_id or 0) == base
