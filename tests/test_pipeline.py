@@ -189,6 +189,8 @@ def test_network_threads_yield_the_cpu_to_the_server_and_the_video(start_server)
     assert len(others) == 3
     base = os.getpriority(os.PRIO_PROCESS, 0)
     for thread in workers:
-        assert os.getpriority(os.PRIO_PROCESS, thread.native_id or 0) == min(base + NETWORK_NICE, 19)
+        assert os.getpriority(os.PRIO_PROCESS, thread.native_id or 0) == min(
+            base + NETWORK_NICE, 19
+        )
     for thread in others:
         assert os.getpriority(os.PRIO_PROCESS, thread.native_id or 0) == base
