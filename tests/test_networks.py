@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import shutil
 import subprocess
 import sys
@@ -320,6 +321,22 @@ class Exploding(ClassificationModel):
 
     def process(self, frame, inputs=NO_INPUTS):
         raise RuntimeError("out of memory")
+
+
+def test_a_failing_network_logs_its_traceback_once_then_a_count(caplog):
+    slot = ModelSlot(Exploding(), load=lambda name: Exploding(), choices=("exploding",))
+    image = np.zeros((48, 64, 3), np.uint8)
+    with caplog.at_level(logging.WARNING, logger="model"):
+        for index in range(3):
+            assert slot.run(frame_of(image, index)) is None
+        assert slot.enabled is False
+    tracebacks = [r for r in caplog.records if r.exc_info]
+    assert len(tracebacks) == 1 and "out of memory" in str(tracebacks[0].exc_info[1])
+    counts = [r.getMessage() for r in caplog.records if "failed again" in r.getMessage()]
+    assert counts == [
+        "classification network exploding failed again (2 in a row): RuntimeError: out of memory",
+        "classification network exploding failed again (3 in a row): RuntimeError: out of memory",
+    ]
 
 
 def test_a_throwing_network_is_reported_and_switched_off_while_the_stream_goes_on(start_server):
