@@ -180,6 +180,10 @@ def test_network_cards_show_results_timing_and_switch_networks(start_server, cat
         "document.querySelector('[data-stat=\"networks.detection.ms\"]')"
         ".textContent.endsWith(' ms')"
     )
+    page.wait_for_function(
+        "Number(document.querySelector('[data-stat=\"networks.detection.fps\"]')"
+        ".textContent.replace('/s', '')) > 0"
+    )
     page.select_option("#ctl-detection-network", "hog-people")
     wait_for(lambda: server_value(server, "/detection/network") == "hog-people")
     page.wait_for_function(
