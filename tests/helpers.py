@@ -22,17 +22,6 @@ from results import Detection
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
-CHROMIUM = "/usr/bin/chromium"
-# As root on a machine with no network: no sandbox, no background traffic to Google's hosts.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 RESULTS_SCHEMA = json.loads((ROOT / "docs" / "results.schema.json").read_text())
 
@@ -78,6 +67,18 @@ def run_app(
         text=True,
         timeout=timeout,
         env={**os.environ, **(env or {})},
+    )
+
+
+def start_app(port: int, *args: str, merge_output: bool = False) -> subprocess.Popen[str]:
+    """Start `python app.py` on 127.0.0.1:`port` with these arguments; its output piped
+    (stderr into stdout with `merge_output`)."""
+    return subprocess.Popen(
+        [sys.executable, "app.py", "--host", "127.0.0.1", "--port", str(port), *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT if merge_output else subprocess.PIPE,
+        text=True,
     )
 
 

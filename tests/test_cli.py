@@ -11,7 +11,7 @@ import time
 import pytest
 import requests
 
-from helpers import ROOT, free_port, run_app
+from helpers import ROOT, free_port, run_app, start_app
 from mjpeg_client import MjpegViewer, decode
 
 
@@ -88,25 +88,8 @@ def test_help_lists_the_flags():
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
 def test_app_serves_video_and_stops_cleanly_on_signal(stop_signal):
     port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "app.py",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--input-width",
-            "320",
-            "--input-height",
-            "240",
-            "--title",
-            "Lab camera",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    process = start_app(
+        port, "--input-width", "320", "--input-height", "240", "--title", "Lab camera"
     )
     try:
         deadline = time.monotonic() + 30
@@ -154,24 +137,7 @@ def test_https_with_ssl_cert_and_key(tmp_path):
         capture_output=True,
     )
     port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "app.py",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--ssl-cert",
-            str(cert),
-            "--ssl-key",
-            str(key),
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = start_app(port, "--ssl-cert", str(cert), "--ssl-key", str(key))
     try:
         deadline = time.monotonic() + 30
         while True:

@@ -11,11 +11,12 @@ import pytest
 import requests
 from playwright.sync_api import Page, sync_playwright
 
-from helpers import CHROMIUM, CHROMIUM_ARGS, DATA, ConstantScores, wait_for
+from helpers import DATA, ConstantScores, wait_for
 from model import ModelSlot
 from networks import create_slot
 from networks.classification import ClassificationModel
 from sources import InputSpec, open_source
+from tools.chromium import CHROMIUM, CHROMIUM_ARGS
 
 
 @pytest.fixture(scope="module")

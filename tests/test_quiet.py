@@ -11,7 +11,7 @@ import time
 
 import requests
 
-from helpers import ROOT, free_port
+from helpers import ROOT, free_port, start_app
 from quiet import filter_lines
 
 ALL_NETWORKS = (
@@ -30,22 +30,7 @@ def run_all_networks(*args: str) -> list[str]:
     """Run the app with all six networks until each has run on frames, stop it with SIGINT;
     the lines it printed, stdout and stderr together."""
     port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "app.py",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            *ALL_NETWORKS,
-            *args,
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process = start_app(port, *ALL_NETWORKS, *args, merge_output=True)
     try:
         deadline = time.monotonic() + 60
         while not all_networks_ran(port):

@@ -1,6 +1,6 @@
 """Makes docs/dashboard.png: the dashboard with all six networks on a test picture.
 
-    .venv/bin/python tools/screenshot.py
+    .venv/bin/python -m tools.screenshot
 
 Starts `app.py` on a free port, opens the page in Debian's chromium (Playwright) and
 saves a screenshot of the first screen once the networks' results are in.
@@ -17,17 +17,10 @@ from pathlib import Path
 import requests
 from playwright.sync_api import sync_playwright
 
+from tools.chromium import CHROMIUM, CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "docs" / "dashboard.png"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def free_port() -> int:
@@ -78,9 +71,7 @@ def main() -> None:
                 pass
             time.sleep(0.1)
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-            )
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             page.goto(url + "/")
             page.wait_for_timeout(8000)  # the stats settle once the page has loaded
