@@ -132,11 +132,13 @@ class CatalogueEntry:
 
 @dataclass
 class CustomOptions:
-    """What a user's own model file needs told: labels, input size, output format."""
+    """What a user's own model file needs told: labels, input size, output format, class
+    colours (a detection model's, jetson-inference's colors.txt)."""
 
     labels: str | None = None
     input_size: tuple[int, int] | None = None
     format: str | None = None
+    colors: str | None = None
 
 
 class Catalogue:
@@ -352,6 +354,8 @@ def custom_entry(network_type: str, path: Path, options: CustomOptions) -> Catal
     files = {"model": ModelFile(path)}
     if options.labels:
         files["labels"] = ModelFile(Path(options.labels))
+    if options.colors:
+        files["colors"] = ModelFile(Path(options.colors))
     if path.suffix.lower() == ".tflite":
         if network_type != "classification":
             raise ModelError(f"{path}: .tflite files are supported for classification only")
@@ -387,6 +391,23 @@ def read_labels(path: Path | None) -> list[str]:
     while lines and not lines[-1]:
         lines.pop()
     return lines
+
+
+def read_colors(path: Path | None) -> list[tuple[int, int, int]]:
+    """Class colours from a text file as jetson-inference reads its colors.txt: line N is
+    class N, "r g b" (0-255; a fourth number, the opacity, is not used here) and what a line
+    lacks is 255. As BGR triples; none if there is no file."""
+    colours = []
+    for line in path.read_text(encoding="utf-8-sig").splitlines() if path else []:
+        values = [255.0, 255.0, 255.0]
+        for place, word in enumerate(line.split()[:3]):
+            try:
+                values[place] = min(255.0, max(0.0, float(word)))
+            except ValueError:
+                break  # as sscanf: the numbers before an unreadable word count
+        red, green, blue = (int(round(value)) for value in values)
+        colours.append((blue, green, red))
+    return colours
 
 
 def describe(catalogue: Catalogue) -> str:

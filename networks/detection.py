@@ -82,7 +82,11 @@ class DetectionModel(Model[DetectionResult]):
             left, top, right, bottom = (int(round(v)) for v in detection.box)
             left, top = max(0, left), max(0, top)
             right, bottom = min(width - 1, right), min(height - 1, bottom)
-            colour = class_colour(detection.class_id)
+            colour = (
+                self.colours[detection.class_id]
+                if 0 <= detection.class_id < len(self.colours)
+                else class_colour(detection.class_id)
+            )
             blend_box(image, (left, top, right, bottom), colour, alpha)
             cv2.rectangle(image, (left, top), (right, bottom), colour, 2)
             text = f"{detection.label} {detection.confidence * 100:.0f}%"
