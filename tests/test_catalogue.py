@@ -60,7 +60,7 @@ def test_a_broken_catalogue_says_what_is_wrong(tmp_path, content, problem):
     [
         ({"backend": None}, 'missing "backend"'),
         ({"type": "detect"}, 'unknown type "detect" (one of background, segmentation, '),
-        ({"backend": "tensorflow"}, 'unknown backend "tensorflow" (one of mediapipe-classifier, '),
+        ({"backend": "tensorflow"}, 'unknown backend "tensorflow" (one of '),
         ({"default": "yes"}, '"default" must be true or false'),
         ({"aliases": "hog"}, '"aliases" must be a list'),
         ({"aliases": ["hog", 2]}, '"aliases" must be a list of strings'),

@@ -83,7 +83,25 @@ JETSON_NETWORKS = {
     "action": {"resnet-18": "pose-actions", "resnet-34": "pose-actions"},
     "background": {"u2net": "u2netp"},
 }
-NOT_HERE = 'backend "jetson" is not installed'
+
+
+@pytest.fixture(autouse=True)
+def on_a_pc(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No jetson_inference in this process, as on a PC, whatever is installed."""
+    monkeypatch.setitem(sys.modules, "jetson_inference", None)
+
+
+def not_here() -> str:
+    """Why the jetson entries cannot run on a PC: no "jetson" backend registered, or, once
+    backends/jetson.py is, no jetson_inference."""
+    entry = Catalogue().named("detection", "ssd-mobilenet-v2")
+    assert entry is not None
+    problem = entry.backend_problem()
+    assert problem in (
+        'backend "jetson" is not installed',
+        "needs the Python package jetson_inference",
+    )
+    return problem
 
 
 def jetson_entries(catalogue: Catalogue) -> dict[str, dict[str, Any]]:
@@ -156,7 +174,7 @@ def test_on_a_pc_a_jetson_name_finds_its_stand_in_and_says_so_in_one_line(
     asked = name if name == entry.name else f"{name} ({entry.name})"
     assert message == (
         f"{asked} is a jetson-inference network; on this machine {stand_in} runs in its place "
-        f"({NOT_HERE})"
+        f"({not_here()})"
     )
 
 
@@ -205,7 +223,6 @@ class JetsonWithoutItsPackage(RunnableJetson):
 
 def test_where_the_jetson_backend_runs_the_jetson_names_are_themselves(monkeypatch, caplog):
     monkeypatch.setitem(registry._REGISTERED, "jetson", RunnableJetson)
-    monkeypatch.setitem(sys.modules, "jetson_inference", None)
     catalogue = Catalogue()
     entry = catalogue.find("detection", "ssd-mobilenet-v2")
     assert (entry.name, entry.backend) == ("ssd-mobilenet-v2", "jetson")
@@ -221,7 +238,6 @@ def test_where_the_jetson_backend_runs_the_jetson_names_are_themselves(monkeypat
 
 def test_where_the_jetson_backend_lacks_its_package_the_stand_in_runs(monkeypatch, caplog):
     monkeypatch.setitem(registry._REGISTERED, "jetson", JetsonWithoutItsPackage)
-    monkeypatch.setitem(sys.modules, "jetson_inference", None)
     catalogue = Catalogue()
     assert catalogue.find("detection", "ssd-mobilenet-v2").name == "nanodet-coco"
     assert (
@@ -238,11 +254,11 @@ def test_a_jetson_name_whose_stand_in_cannot_run_either_is_a_one_line_error(monk
     with pytest.raises(ModelError) as raised:
         catalogue.resolve("pose", "resnet18-body")
     assert str(raised.value) == (
-        f"pose network resnet18-body cannot run here ({NOT_HERE}), nor can mediapipe-body, "
+        f"pose network resnet18-body cannot run here ({not_here()}), nor can mediapipe-body, "
         "which stands in for it: needs the Python package mediapipe"
     )
     rows = {line.split()[1]: line for line in describe(catalogue).splitlines()[1:] if line}
-    assert f"no: {NOT_HERE}, nor its stand-in mediapipe-body: needs the" in rows["resnet18-body"]
+    assert f"no: {not_here()}, nor its stand-in mediapipe-body: needs" in rows["resnet18-body"]
 
 
 def test_an_unknown_name_mentions_the_jetson_names():
@@ -307,9 +323,9 @@ def test_a_broken_stand_in_says_which_network_and_what_is_wrong(tmp_path, networ
 
 
 def test_without_a_stand_in_an_unregistered_backend_is_an_error(tmp_path):
-    path = write(tmp_path, HOG, {key: v for key, v in PEDNET.items() if key != "on_pc"})
-    with pytest.raises(CatalogueError, match='unknown backend "jetson" .*"on_pc" stand-in'):
-        Catalogue(path)
+    pednet = {"name": "pednet", "type": "detection", "backend": "tensorrt"}
+    with pytest.raises(CatalogueError, match='unknown backend "tensorrt" .*"on_pc" stand-in'):
+        Catalogue(write(tmp_path, HOG, pednet))
 
 
 def test_list_models_shows_each_jetson_name_and_its_stand_in():
@@ -322,7 +338,7 @@ def test_list_models_shows_each_jetson_name_and_its_stand_in():
             assert rows[network_type, name] == ["jetson", "->", stand_in], name
     assert note == (
         "-> NAME: cannot run on this machine; asked for, NAME runs in its place "
-        f"(jetson-inference networks: {NOT_HERE})\n"
+        f"(jetson-inference networks: {not_here()})\n"
     )
 
 
