@@ -4,6 +4,12 @@ A network is named on the command line by a catalogue name or alias, or by a mod
 (a user's own ONNX or TFLite file). Every file is checked against its sha256 before loading;
 a missing, unreadable or mismatched file is a ModelError naming the file. So is a catalogue
 file that is not valid (a CatalogueError). $DASHBOARD_CATALOGUE names another catalogue file.
+
+An entry may name a stand-in, `"on_pc"`: another network of its type that runs in its place
+where its own backend cannot. jetson-inference's built-in networks are such entries: the
+"jetson" backend loads them by name on a Jetson, and on a PC `--detection=ssd-mobilenet-v2`
+runs nanodet-coco. Such an entry's backend need not be registered (see backends/registry.py):
+until it is, the entry always runs through its stand-in.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +38,11 @@ CUSTOM_ONNX_BACKENDS = {
     "classification": {"classifier": "onnx-classifier"},
     "detection": {"yolo": "onnx-yolo", "ssd": "onnx-ssd"},
 }
+MODEL_FILE_SUFFIXES = (".onnx", ".tflite")  # a command-line value ending so is a user's file
+# What messages call the runtime of a backend whose entries have stand-ins (see runtime_of).
+RUNTIMES = {"jetson": "jetson-inference"}
+
+log = logging.getLogger("catalogue")
 
 
 class ModelError(Exception):
@@ -90,10 +102,14 @@ class CatalogueEntry:
     aliases: tuple[str, ...] = ()
     files: dict[str, ModelFile] = field(default_factory=dict)
     input: dict[str, Any] = field(default_factory=dict)
+    on_pc: str | None = None  # the network of its type that runs in its place, if it cannot
 
     def backend_problem(self) -> str | None:
         """None if its backend can run here (see backends/registry.py), else why not."""
-        return registry.backends()[self.backend].problem()
+        backend = registry.backends().get(self.backend)
+        if backend is None:  # only an entry with a stand-in may name an unregistered backend
+            return f'backend "{self.backend}" is not installed'
+        return backend.problem()
 
     def availability(self) -> str | None:
         """None if it can run here (runtime installed, files intact), else why not."""
@@ -116,11 +132,13 @@ class CatalogueEntry:
 
 @dataclass
 class CustomOptions:
-    """What a user's own model file needs told: labels, input size, output format."""
+    """What a user's own model file needs told: labels, input size, output format, class
+    colours (a detection model's, jetson-inference's colors.txt)."""
 
     labels: str | None = None
     input_size: tuple[int, int] | None = None
     format: str | None = None
+    colors: str | None = None
 
 
 class Catalogue:
@@ -153,28 +171,57 @@ class Catalogue:
             "(python app.py --list-models tells why)"
         )
 
-    def find(self, network_type: str, name: str) -> CatalogueEntry:
-        """The entry named `name` (or an alias of it); ModelError listing valid names if none."""
+    def named(self, network_type: str, name: str) -> CatalogueEntry | None:
+        """The entry of that type whose name or alias is `name` (any case), if there is one."""
+        wanted = name.lower()
         for entry in self.of_type(network_type):
-            if name.lower() in (entry.name.lower(), *(alias.lower() for alias in entry.aliases)):
-                why_not = entry.availability()
-                if why_not:
-                    raise ModelError(
-                        f"{network_type} network {entry.name} cannot run here: {why_not}"
-                    )
+            if wanted in (entry.name.lower(), *(alias.lower() for alias in entry.aliases)):
                 return entry
-        valid = ", ".join(entry.name for entry in self.runnable(network_type))
-        raise ModelError(
-            f"unknown {network_type} network '{name}'; valid names: {valid}, "
-            "or a path to an .onnx or .tflite file"
+        return None
+
+    def find(self, network_type: str, name: str) -> CatalogueEntry:
+        """The entry named `name` (or an alias of it), or its stand-in if it cannot run here but
+        the stand-in can (logged in one line); ModelError listing valid names if none."""
+        entry = self.named(network_type, name)
+        if entry is None:
+            valid = ", ".join(entry.name for entry in self.runnable(network_type))
+            if any(entry.on_pc for entry in self.of_type(network_type)):
+                valid += ", jetson-inference's names (python app.py --list-models)"
+            raise ModelError(
+                f"unknown {network_type} network '{name}'; valid names: {valid}, "
+                "or a path to an .onnx or .tflite file"
+            )
+        why_not = entry.availability()
+        if why_not is None:
+            return entry
+        stand_in = self.stand_in(entry)
+        if stand_in is None:
+            raise ModelError(f"{network_type} network {entry.name} cannot run here: {why_not}")
+        if stand_in.availability():
+            raise ModelError(
+                f"{network_type} network {entry.name} cannot run here ({why_not}), nor can "
+                f"{stand_in.name}, which stands in for it: {stand_in.availability()}"
+            )
+        asked = name if name.lower() == entry.name.lower() else f"{name} ({entry.name})"
+        log.warning(
+            "%s is a %s network; on this machine %s runs in its place (%s)",
+            asked,
+            runtime_of(entry.backend),
+            stand_in.name,
+            why_not,
         )
+        return stand_in
+
+    def stand_in(self, entry: CatalogueEntry) -> CatalogueEntry | None:
+        """The entry that runs in `entry`'s place where it cannot run, if it names one."""
+        return self.named(entry.type, entry.on_pc) if entry.on_pc else None
 
     def resolve(
         self, network_type: str, spec: str | None, options: CustomOptions | None = None
     ) -> CatalogueEntry:
         """The entry for a command-line value: empty for the default, a name, or a file path."""
         options = options or CustomOptions()
-        if not spec or not spec.lower().endswith((".onnx", ".tflite")):
+        if not is_model_file(spec):
             if options != CustomOptions():
                 flags = [f"--{network_type}-labels", f"--{network_type}-input-size"]
                 flags += ["--detection-format"] if network_type == "detection" else []
@@ -183,7 +230,17 @@ class Catalogue:
                     "not a catalogue network"
                 )
             return self.find(network_type, spec) if spec else self.default(network_type)
-        return custom_entry(network_type, Path(spec), options)
+        return custom_entry(network_type, Path(str(spec)), options)
+
+
+def runtime_of(backend: str) -> str:
+    """What messages call a backend's runtime: jetson-inference for "jetson"."""
+    return RUNTIMES.get(backend, f'the "{backend}" backend')
+
+
+def is_model_file(spec: str | None) -> bool:
+    """Whether a network flag's value is a path to a user's own model file."""
+    return bool(spec) and str(spec).lower().endswith(MODEL_FILE_SUFFIXES)
 
 
 def read_catalogue(path: Path) -> list[CatalogueEntry]:
@@ -205,7 +262,33 @@ def read_catalogue(path: Path) -> list[CatalogueEntry]:
             name = item.get("name") if isinstance(item, dict) else None
             where = f"networks[{index}]" + (f" ({name})" if isinstance(name, str) else "")
             raise CatalogueError(f"{where}: {error}") from None
+    for index, problem in _cross_problems(entries):
+        raise CatalogueError(f"networks[{index}] ({entries[index].name}): {problem}")
     return entries
+
+
+def _cross_problems(entries: list[CatalogueEntry]) -> list[tuple[int, str]]:
+    """What is wrong between entries: a name or alias that names two networks of one type, a
+    stand-in that is not a network of the entry's type or has a stand-in of its own."""
+    problems = []
+    owner: dict[tuple[str, str], int] = {}
+    for index, entry in enumerate(entries):
+        for label in dict.fromkeys(n.lower() for n in (entry.name, *entry.aliases)):
+            first = owner.setdefault((entry.type, label), index)
+            if first != index:
+                problems.append(
+                    (index, f'"{label}" already names {entry.type} network {entries[first].name}')
+                )
+    by_name = {(entry.type, entry.name): entry for entry in entries}
+    for index, entry in enumerate(entries):
+        if entry.on_pc is None:
+            continue
+        stand_in = by_name.get((entry.type, entry.on_pc))
+        if stand_in is None:
+            problems.append((index, f'"on_pc": no {entry.type} network is named "{entry.on_pc}"'))
+        elif stand_in.on_pc is not None:
+            problems.append((index, f'"on_pc": {entry.on_pc} has a stand-in of its own'))
+    return sorted(problems)
 
 
 def _entry(item: Any, folder: Path) -> CatalogueEntry:
@@ -215,9 +298,13 @@ def _entry(item: Any, folder: Path) -> CatalogueEntry:
     name, network_type, backend = (_field(item, key, str) for key in ("name", "type", "backend"))
     if network_type not in NETWORK_TYPES:
         raise CatalogueError(f'unknown type "{network_type}" (one of {", ".join(NETWORK_TYPES)})')
+    on_pc = _field(item, "on_pc", str, None)
     known = registry.backends()
-    if backend not in known:
-        raise CatalogueError(f'unknown backend "{backend}" (one of {", ".join(sorted(known))})')
+    if backend not in known and on_pc is None:
+        raise CatalogueError(
+            f'unknown backend "{backend}" (one of {", ".join(sorted(known))}; '
+            'another backend needs an "on_pc" stand-in)'
+        )
     aliases = _field(item, "aliases", list, [])
     if not all(isinstance(alias, str) for alias in aliases):
         raise CatalogueError('"aliases" must be a list of strings')
@@ -239,6 +326,7 @@ def _entry(item: Any, folder: Path) -> CatalogueEntry:
         tuple(aliases),
         files,
         _field(item, "input", dict, {}),
+        on_pc,
     )
 
 
@@ -266,6 +354,8 @@ def custom_entry(network_type: str, path: Path, options: CustomOptions) -> Catal
     files = {"model": ModelFile(path)}
     if options.labels:
         files["labels"] = ModelFile(Path(options.labels))
+    if options.colors:
+        files["colors"] = ModelFile(Path(options.colors))
     if path.suffix.lower() == ".tflite":
         if network_type != "classification":
             raise ModelError(f"{path}: .tflite files are supported for classification only")
@@ -303,19 +393,57 @@ def read_labels(path: Path | None) -> list[str]:
     return lines
 
 
+def read_colors(path: Path | None) -> list[tuple[int, int, int]]:
+    """Class colours from a text file as jetson-inference reads its colors.txt: line N is
+    class N, "r g b" (0-255; a fourth number, the opacity, is not used here) and what a line
+    lacks is 255. As BGR triples; none if there is no file."""
+    colours = []
+    for line in path.read_text(encoding="utf-8-sig").splitlines() if path else []:
+        values = [255.0, 255.0, 255.0]
+        for place, word in enumerate(line.split()[:3]):
+            try:
+                values[place] = min(255.0, max(0.0, float(word)))
+            except ValueError:
+                break  # as sscanf: the numbers before an unreadable word count
+        red, green, blue = (int(round(value)) for value in values)
+        colours.append((blue, green, red))
+    return colours
+
+
 def describe(catalogue: Catalogue) -> str:
-    """The --list-models table: every network and whether it can run on this machine."""
-    lines = [f"{'type':<15} {'name':<20} {'backend':<21} {'runs here':<40} description"]
-    for entry in sorted(catalogue.entries, key=lambda e: (e.type, not e.default, e.name)):
+    """The --list-models table: every network and whether it can run on this machine; for a
+    network that cannot but has a stand-in that can, an arrow to the stand-in, explained in
+    a line under the table."""
+    rows: list[tuple[str, str, str, str, str]] = []
+    stand_in_reasons: dict[str, None] = {}  # in order, once each
+    entries = sorted(
+        catalogue.entries, key=lambda e: (e.type, not e.default, e.on_pc is not None, e.name)
+    )
+    for entry in entries:
         why_not = entry.availability()
-        status = (
-            "yes" + (" (default)" if entry.default else "")
-            if why_not is None
-            else (f"no: {why_not}")
-        )
+        stand_in = catalogue.stand_in(entry) if why_not else None
+        if why_not is None:
+            status = "yes" + (" (default)" if entry.default else "")
+        elif stand_in is None:
+            status = f"no: {why_not}"
+        elif stand_in.availability() is None:
+            status = f"-> {stand_in.name}"
+            stand_in_reasons[f"{runtime_of(entry.backend)} networks: {why_not}"] = None
+        else:
+            status = f"no: {why_not}, nor its stand-in {stand_in.name}: {stand_in.availability()}"
         aliases = f" (also: {', '.join(entry.aliases)})" if entry.aliases else ""
-        lines.append(
-            f"{entry.type:<15} {entry.name:<20} {entry.backend:<21} {status:<40} "
-            f"{entry.description}{aliases}"
-        )
+        rows.append((entry.type, entry.name, entry.backend, status, entry.description + aliases))
+    header = ("type", "name", "backend", "runs here", "description")
+    widths = [max(len(row[column]) for row in (header, *rows)) for column in range(4)]
+    lines = [
+        " ".join(f"{cell:<{width}}" for cell, width in zip(row, widths)) + " " + row[4]
+        for row in (header, *rows)
+    ]
+    if stand_in_reasons:
+        lines += [
+            "",
+            "-> NAME: cannot run on this machine; asked for, NAME runs in its place ("
+            + "; ".join(stand_in_reasons)
+            + ")",
+        ]
     return "\n".join(lines)

@@ -83,6 +83,8 @@ class Model(Generic[R]):
     def __init__(self, name: str) -> None:
         self.name = name
         self.settings: Any = self.Settings()
+        # BGR colour of class N, from a colors file (--colors); draw.class_colour for the rest
+        self.colours: list[tuple[int, int, int]] = []
 
     def process(self, frame: Frame, inputs: Inputs = NO_INPUTS) -> R:
         """This network's result for `frame`; `inputs` has the results of the types in `needs`

@@ -49,6 +49,8 @@ class InputSpec:
     rate: float | None = None
     loop: int = 0  # 0 once, N more times, -1 forever (jetson-utils' --input-loop)
     flip: str = "none"
+    # more videoSource options ("--input-codec=h264"...), for jetson_utils only: OpenCV has none
+    jetson_options: tuple[str, ...] = ()
 
 
 class Source(Protocol):
@@ -239,6 +241,7 @@ class JetsonSource:
         argv += [f"--input-width={spec.width}"] if spec.width else []
         argv += [f"--input-height={spec.height}"] if spec.height else []
         argv += [f"--input-rate={spec.rate:g}"] if spec.rate else []
+        argv += spec.jetson_options
         self.description = f"{spec.uri} (jetson_utils.videoSource)"
         self.pace = None
         self._ends = _names_a_file(spec.uri)  # a file ends; a camera or a stream is lost

@@ -19,9 +19,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
@@ -36,6 +36,9 @@ from priority import lower_this_thread
 from results import Result
 from sources import Source
 from utils import PropertyRegistry, attribute_property, rest_property
+
+if TYPE_CHECKING:
+    from outputs import Output
 
 log = logging.getLogger(__name__)
 
@@ -277,8 +280,10 @@ class Pipeline:
         backoff: Backoff | None = None,
         networks: list[ModelSlot] | None = None,
         network_mode: str = DEFAULT_NETWORK_MODE,
+        outputs: Sequence[Output] = (),
     ) -> None:
         self.jpeg_quality = jpeg_quality
+        self.outputs = list(outputs)  # files written besides the stream (outputs.py)
         self.max_fps = 0.0
         self.overlay_stats = False
         self.parallel_networks = True  # sync mode: faster on 2 cores (bench/models.py)
@@ -412,6 +417,8 @@ class Pipeline:
         self._frames.close()
         self.broadcaster.close()
         self._thread.join(timeout)
+        for output in self.outputs:
+            output.close()
         self.capture.join(timeout)
         for worker in self._workers:  # a runtime torn down mid-inference can abort the process
             if worker.is_alive():
@@ -505,6 +512,8 @@ class Pipeline:
             )
         )
         self._output.tick()
+        for output in self.outputs:
+            output.write(image, frame)
         if live:
             self._latency_ms.add((time.time() - frame.timestamp) * 1000)
 

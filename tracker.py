@@ -23,9 +23,10 @@ class IouTracker:
     """Frame-to-frame IoU tracker (Bochinski et al. 2017), as jetson-inference's objectTrackerIOU.
 
     The settings are plain attributes, read on every update, so they may be changed between frames:
-    `min_frames` matched frames confirm a track (it gets an id), a track unmatched for more than
-    `drop_frames` consecutive frames is dropped, and a detection matches a track of its class
-    when their IoU is at least `overlap_threshold`.
+    `min_frames` matched frames confirm a track (it gets an id; 0 and 1 both confirm an object in
+    the frame it is first seen), a track unmatched for more than `drop_frames` consecutive frames
+    is dropped, and a detection matches a track of its class when their IoU is at least
+    `overlap_threshold`.
     """
 
     def __init__(self) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import backends
-from catalogue import Catalogue, CatalogueEntry, CustomOptions, ModelError
+from catalogue import Catalogue, CatalogueEntry, CustomOptions, ModelError, read_colors
 from model import Model, ModelSlot
 
 # network type -> the Model subclass for it, as "module:class" (imported when first used)
@@ -39,7 +39,12 @@ def load_model(entry: CatalogueEntry) -> Model:
         raise
     except Exception as error:  # a runtime that refuses the file: say which file and why
         raise ModelError(f"{entry.name}: cannot load ({type(error).__name__}: {error})") from None
-    return model_class(entry.type)(entry.name, backend)
+    model = model_class(entry.type)(entry.name, backend)
+    try:
+        model.colours = read_colors(entry.file("colors"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise ModelError(f"{entry.name}: colours: {error}") from None
+    return model
 
 
 def create_slot(

@@ -36,10 +36,10 @@ class DetectionSettings:
         False, help="follow objects across frames with stable track ids"
     )
     tracking_min_frames: int = setting(
-        3, 1, 100, 1, "frames an object is seen before it gets a track id"
+        3, 0, 60, 1, "frames an object is seen before it gets a track id; 0 or 1: at once"
     )
     tracking_drop_frames: int = setting(
-        15, 0, 100, 1, "frames an object may be lost before its track is dropped"
+        15, 0, 60, 1, "frames an object may be lost before its track is dropped"
     )
     tracking_overlap_threshold: float = setting(
         0.5, 0.0, 1.0, 0.01, "IoU a box needs with a track to continue it"
@@ -82,7 +82,11 @@ class DetectionModel(Model[DetectionResult]):
             left, top, right, bottom = (int(round(v)) for v in detection.box)
             left, top = max(0, left), max(0, top)
             right, bottom = min(width - 1, right), min(height - 1, bottom)
-            colour = class_colour(detection.class_id)
+            colour = (
+                self.colours[detection.class_id]
+                if 0 <= detection.class_id < len(self.colours)
+                else class_colour(detection.class_id)
+            )
             blend_box(image, (left, top, right, bottom), colour, alpha)
             cv2.rectangle(image, (left, top), (right, bottom), colour, 2)
             text = f"{detection.label} {detection.confidence * 100:.0f}%"

@@ -60,7 +60,7 @@ def test_a_broken_catalogue_says_what_is_wrong(tmp_path, content, problem):
     [
         ({"backend": None}, 'missing "backend"'),
         ({"type": "detect"}, 'unknown type "detect" (one of background, segmentation, '),
-        ({"backend": "jetson"}, 'unknown backend "jetson" (one of mediapipe-classifier, '),
+        ({"backend": "tensorflow"}, 'unknown backend "tensorflow" (one of '),
         ({"default": "yes"}, '"default" must be true or false'),
         ({"aliases": "hog"}, '"aliases" must be a list'),
         ({"aliases": ["hog", 2]}, '"aliases" must be a list of strings'),
@@ -89,8 +89,8 @@ def test_a_missing_catalogue_cannot_be_read(tmp_path):
     [
         ("{", "invalid JSON (Expecting property name enclosed in double quotes"),
         (
-            {"networks": [network(backend="jetson")]},
-            'networks[0] (people): unknown backend "jetson"',
+            {"networks": [network(backend="tensorflow")]},
+            'networks[0] (people): unknown backend "tensorflow"',
         ),
     ],
 )

@@ -209,7 +209,8 @@ def test_bad_network_flags_exit_2_with_a_message(args, message):
 def test_list_models_marks_what_runs_here():
     result = run_app("--list-models")
     assert result.returncode == 0
-    rows = {line.split()[1]: line for line in result.stdout.splitlines()[1:]}
+    table = result.stdout.split("\n\n")[0]
+    rows = {line.split()[1]: line for line in table.splitlines()[1:]}
     assert "yes (default)" in rows["nanodet-coco"] and "yes (default)" in rows["efficientnet-lite0"]
 
 

@@ -14,7 +14,13 @@ import backends
 from app import build_parser
 from backends.registry import MODULES, Backend, register_backend
 from backends.registry import backends as registered
-from catalogue import CUSTOM_ONNX_BACKENDS, CUSTOM_TFLITE_BACKEND, Catalogue, ModelError
+from catalogue import (
+    CUSTOM_ONNX_BACKENDS,
+    CUSTOM_TFLITE_BACKEND,
+    Catalogue,
+    CatalogueEntry,
+    ModelError,
+)
 from helpers import ROOT
 from model import NETWORK_TYPES, Model
 from networks import MODEL_CLASSES, model_class
@@ -82,11 +88,17 @@ def test_build_makes_the_backend_the_entry_names(catalogue):
     assert type(hog) is registered()["opencv-hog"]
 
 
-def test_every_backend_the_catalogue_names_is_registered():
+def test_every_backend_the_catalogue_names_is_registered_or_has_a_runnable_stand_in():
+    """A backend not registered yet (jetson-inference's, say) is named only by entries whose
+    stand-in's backend is registered; the custom files' backends are all registered."""
     listed = json.loads((ROOT / "data/networks/models.json").read_text())["networks"]
     custom = [backend for formats in CUSTOM_ONNX_BACKENDS.values() for backend in formats.values()]
-    named = {item["backend"] for item in listed} | {CUSTOM_TFLITE_BACKEND, *custom}
-    assert named - registered().keys() == set()
+    assert {CUSTOM_TFLITE_BACKEND, *custom} - registered().keys() == set()
+    backend_of = {(item["type"], item["name"]): item["backend"] for item in listed}
+    for item in listed:
+        if item["backend"] not in registered():
+            stand_in = backend_of[item["type"], item["on_pc"]]
+            assert stand_in in registered(), item["name"]
 
 
 def test_the_command_line_offers_every_custom_onnx_detection_format():
@@ -127,13 +139,32 @@ def run_app_without(package: str, *args: str) -> subprocess.CompletedProcess:
 def test_list_models_says_no_where_the_runtime_is_missing(runtime):
     result = run_app_without(runtime, "--list-models")
     assert result.returncode == 0, result.stderr[-2000:]
-    rows = [line.split(maxsplit=3) for line in result.stdout.splitlines()[1:]]
+    table = result.stdout.split("\n\n")[0]
+    rows = [line.split(maxsplit=3) for line in table.splitlines()[1:]]
     assert len(rows) == len(Catalogue().entries)
-    for _, name, backend, status in rows:
-        if runtime in registered()[backend].requires:
-            assert status.startswith(f"no: needs the Python package {runtime}"), name
-        else:
+    catalogue = Catalogue()
+
+    def problem(entry: CatalogueEntry) -> str | None:
+        """Why `entry` cannot run where `runtime` is missing (its files are all here)."""
+        cls = registered().get(entry.backend)
+        if cls is not None and runtime in cls.requires:
+            return f"needs the Python package {runtime}"
+        return entry.backend_problem()  # jetson-inference's, say, on this machine
+
+    for network_type, name, _, status in rows:
+        entry = catalogue.named(network_type, name)
+        assert entry is not None
+        stand_in = catalogue.stand_in(entry)
+        if problem(entry) is None:
             assert status.startswith("yes"), name
+        elif stand_in is None:
+            assert status.startswith(f"no: {problem(entry)} "), name
+        elif problem(stand_in) is None:  # it runs through its stand-in
+            assert status.startswith(f"-> {stand_in.name} "), name
+        else:
+            assert status.startswith(
+                f"no: {problem(entry)}, nor its stand-in {stand_in.name}: {problem(stand_in)} "
+            ), name
 
 
 def test_loading_a_network_whose_runtime_is_missing_is_a_one_line_error():

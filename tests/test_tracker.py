@@ -48,6 +48,15 @@ def test_moving_box_keeps_one_id_once_confirmed():
     assert seen[2][0] is not None
 
 
+def test_min_frames_0_confirms_a_track_at_once():
+    """jetson-inference's page allows 0: the object's first frame gives it its id."""
+    tracker = tracker_with(min_frames=0)
+    first = ids(tracker, det(0), det(300))
+    assert first == [0, 1]
+    assert ids(tracker, det(5), det(305)) == first
+    assert ids(tracker, det(600)) == [2]
+
+
 def test_update_returns_copies_with_the_detections_fields():
     tracker = tracker_with(min_frames=1)
     detection = det(10, 20)
