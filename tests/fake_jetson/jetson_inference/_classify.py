@@ -105,7 +105,8 @@ class imageNet(tensorNet):
 
         def infer() -> Array:
             rgb = _cuda.rgb_float(ref.view, ref.format, step_for(ref.width))
-            confidence = 0.5 + 0.45 * min(float(rgb.std()) / 64.0, 1.0)
+            contrast = float(rgb.reshape(-1, 3).std(axis=0).mean())
+            confidence = 0.5 + 0.45 * min(contrast / 64.0, 1.0)
             return scores(count, mean_color_class(rgb, count), confidence)
 
         outputs = self._outputs(self._timed(infer))

@@ -852,7 +852,9 @@ class videoOutput:
         self._fail_after: int | None = None
         kind = None if parsed is None else self._kind(parsed)
         if parsed is None or kind is None:
-            unspecified = not text and position >= len(CommandLine(args).positions())
+            # positionArg is compared as an unsigned number: -1 is past every position
+            positions = len(CommandLine(args).positions())
+            unspecified = not text and (position < 0 or position >= positions)
             if not unspecified:
                 raise Exception(f"{UTILS}failed to create videoOutput device")
             parsed, kind = VideoOptions(io_type="output"), "null"
