@@ -44,6 +44,8 @@ Array = npt.NDArray[Any]
 class FakeCounters:
     """Fake-only: what the fake CUDA layer did, for tests to read (`jetson_utils.fake_counters`).
 
+    allocations: memory allocated by the binding's functions and constructors (not the
+    buffers a videoSource captures into);
     host_to_device_copies: copies from CPU memory into CUDA memory (cudaFromNumpy, loadImage);
     device_copies: copies between CUDA buffers (cudaMemcpy, and an overlay or a drawing into
     an output that is not its input); device_synchronize: cudaDeviceSynchronize() calls.
@@ -78,7 +80,12 @@ def _allocate(size: int, clear: bool = True) -> Array:
     buffer = np.zeros(size, np.uint8) if clear else np.empty(size, np.uint8)
     fake_counters.allocations += 1
     fake_counters.allocated_bytes += size
-    if size:
+    return register(buffer)
+
+
+def register(buffer: Array) -> Array:
+    """Make a buffer's ptr known to cudaImage(ptr=...)."""
+    if buffer.size:
         _buffers[buffer.ctypes.data] = buffer
     return buffer
 

@@ -56,7 +56,7 @@ from ._binding import (
     format_from_str,
     method,
 )
-from ._cuda import Array, cudaImage, get_image, rgb_float, store_rgb
+from ._cuda import Array, cudaImage, get_image, register, rgb_float, store_rgb
 
 
 @dataclass
@@ -776,7 +776,8 @@ class videoSource:
         size = image_format.size(width, height)
         ring = self._rings.setdefault(image_format.name, [])
         if not ring or ring[0].size != size:
-            ring[:] = [np.zeros(size, np.uint8) for _ in range(max(self._options.num_buffers, 1))]
+            count = max(self._options.num_buffers, 1)
+            ring[:] = [register(np.zeros(size, np.uint8)) for _ in range(count)]
         buffer = ring[self._written % len(ring)]
         self._written += 1
         self._options.width, self._options.height = width, height
