@@ -28,6 +28,7 @@ from ._base import (
     method,
     palette,
     saturation,
+    step_for,
     tensorNet,
 )
 from ._models import grid_size
@@ -118,7 +119,7 @@ class segNet(tensorNet):
 
         def infer() -> Any:
             columns, rows = self._grid
-            rgb = _cuda.rgb_float(ref.view, ref.format)
+            rgb = _cuda.rgb_float(ref.view, ref.format, step_for(ref.width))
             cells = cv2.resize(rgb, (columns, rows), interpolation=cv2.INTER_AREA)
             classes = np.zeros((rows, columns), np.uint8)
             for y in range(rows):

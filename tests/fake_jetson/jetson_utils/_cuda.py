@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -525,35 +526,47 @@ def color_for(image_format: ImageFormat, rgba: tuple[float, float, float, float]
 
 
 def blend(view: Array, image_format: ImageFormat, mask: Array, rgba: tuple[float, ...]) -> None:
-    """cudaAlphaBlend() of a colour into the pixels where `mask` (a 0/1 or 0-1 float array
-    the size of `view`) is set; alpha channels become 255."""
+    """cudaAlphaBlend() of a colour into the pixels where `mask` (a 0/1 array the size of
+    `view`) is set; alpha channels become 255."""
     color = tuple(float(c) for c in rgba) + (255.0,) * (4 - len(rgba))
-    alpha = (color[3] / 255.0) * mask.astype(np.float32)
-    rows, cols = np.nonzero(alpha)
-    if rows.size == 0:
-        return
-    top, bottom, left, right = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
-    region = view[top:bottom, left:right]
-    weight = alpha[top:bottom, left:right, None]
+    alpha = (color[3] / 255.0) * mask.astype(np.float32)[..., None]
     channels = min(3, image_format.channels)
     target = color_for(image_format, (color[0], color[1], color[2], color[3]))
-    current = region[..., :channels].astype(np.float32)
-    mixed = current * (1.0 - weight) + target * weight
-    region[..., :channels] = _cast(mixed, image_format)
+    current = view[..., :channels].astype(np.float32)
+    view[..., :channels] = _cast(current * (1.0 - alpha) + target * alpha, image_format)
     if image_format.channels == 4:
-        region[..., 3] = np.where(weight[..., 0] > 0, 255, region[..., 3]).astype(region.dtype)
+        view[..., 3] = np.where(mask > 0, 255, view[..., 3]).astype(view.dtype)
 
 
-def _mask(view: Array) -> Array:
-    return np.zeros(view.shape[:2], np.uint8)
+def paint(
+    view: Array,
+    fmt: ImageFormat,
+    box: tuple[float, float, float, float],
+    rgba: tuple[float, ...],
+    draw: Callable[[Array, int, int], None],
+) -> None:
+    """Blend a colour where `draw(mask, left, top)` marks a mask of the part of the image in
+    `box` (left, top, right, bottom; clipped to the image)."""
+    height, width = view.shape[:2]
+    left, top = max(int(box[0]), 0), max(int(box[1]), 0)
+    right, bottom = min(int(box[2]) + 1, width), min(int(box[3]) + 1, height)
+    if left >= right or top >= bottom or (len(rgba) == 4 and rgba[3] <= 0):
+        return
+    mask = np.zeros((bottom - top, right - left), np.uint8)
+    draw(mask, left, top)
+    blend(view[top:bottom, left:right], fmt, mask, rgba)
 
 
 def draw_circle(
     view: Array, fmt: ImageFormat, cx: float, cy: float, r: float, rgba: tuple[float, ...]
 ) -> None:
-    mask = _mask(view)
-    cv2.circle(mask, (int(cx), int(cy)), max(int(round(r)) - 1, 0), (1,), -1)
-    blend(view, fmt, mask, rgba)
+    """cudaDrawCircle(): a filled circle."""
+    x, y, radius = int(cx), int(cy), max(int(round(r)) - 1, 0)
+
+    def draw(mask: Array, left: int, top: int) -> None:
+        cv2.circle(mask, (x - left, y - top), radius, (1,), -1)
+
+    paint(view, fmt, (x - radius, y - radius, x + radius, y + radius), rgba, draw)
 
 
 def draw_line(
@@ -565,20 +578,27 @@ def draw_line(
     width: float,
 ) -> None:
     """cudaDrawLine(): the pixels within `width` of the segment (a band 2 * width wide)."""
-    mask = _mask(view)
     thickness = max(int(round(2 * width)), 1)
-    cv2.line(mask, (int(a[0]), int(a[1])), (int(b[0]), int(b[1])), (1,), thickness)
-    blend(view, fmt, mask, rgba)
+    x1, y1, x2, y2 = int(a[0]), int(a[1]), int(b[0]), int(b[1])
+    reach = thickness // 2 + 1
+
+    def draw(mask: Array, left: int, top: int) -> None:
+        cv2.line(mask, (x1 - left, y1 - top), (x2 - left, y2 - top), (1,), thickness)
+
+    box = (min(x1, x2) - reach, min(y1, y2) - reach, max(x1, x2) + reach, max(y1, y2) + reach)
+    paint(view, fmt, box, rgba, draw)
 
 
 def fill_rect(
     view: Array, fmt: ImageFormat, rect: tuple[float, float, float, float], rgba: tuple[float, ...]
 ) -> None:
+    """A filled rectangle: columns left..right-1, rows top..bottom-1."""
     left, top, right, bottom = (int(v) for v in rect)
-    mask = _mask(view)
-    h, w = mask.shape
-    mask[max(top, 0) : min(bottom, h), max(left, 0) : min(right, w)] = 1
-    blend(view, fmt, mask, rgba)
+
+    def draw(mask: Array, x0: int, y0: int) -> None:
+        mask[:] = 1
+
+    paint(view, fmt, (left, top, right - 1, bottom - 1), rgba, draw)
 
 
 # --- module functions ----------------------------------------------------------------------

@@ -8,7 +8,6 @@ import sys
 from typing import Any
 
 import cv2
-import numpy as np
 
 from ._binding import (
     NULL,
@@ -21,7 +20,7 @@ from ._binding import (
     arg_ulonglong,
     method,
 )
-from ._cuda import blend, fill_rect, resolve_image
+from ._cuda import fill_rect, paint, resolve_image
 
 
 def _rgba(r: float, g: float, b: float, a: float = 255.0) -> tuple[float, float, float, float]:
@@ -53,10 +52,13 @@ def draw_text(
     if background is not None and background[3] > 0:
         box = (x - padding, y - padding, x + width + padding, y + height + padding)
         fill_rect(view, image_format, box, background)
-    mask = np.zeros(view.shape[:2], np.uint8)
     baseline_y = y + height - max(int(size / 8), 1)
-    cv2.putText(mask, text, (x, baseline_y), cv2.FONT_HERSHEY_SIMPLEX, scale, (1,), thickness)
-    blend(view, image_format, mask, color)
+
+    def draw(mask: Any, left: int, top: int) -> None:
+        origin = (x - left, baseline_y - top)
+        cv2.putText(mask, text, origin, cv2.FONT_HERSHEY_SIMPLEX, scale, (1,), thickness)
+
+    paint(view, image_format, (x - 2, y - 2, x + width + 2, y + height + 2), color, draw)
 
 
 class cudaFont:
