@@ -1,0 +1,1 @@
+"""The legacy package name of the fakes: `import jetson.inference`, `import jetson.utils`."""
