@@ -5,19 +5,25 @@ from __future__ import annotations
 import functools
 import http.server
 import logging
-import sys
 import threading
-import types
-from collections.abc import Callable
 
 import cv2
 import numpy as np
 import pytest
+from fake_jetson import installed
 
 import sources
 from helpers import wait_for
 from mjpeg_client import MjpegViewer, decode
-from sources import InputSpec, PatternSource, Source, SourceError, flip_frame, open_source
+from sources import (
+    InputSpec,
+    JetsonSource,
+    PatternSource,
+    Source,
+    SourceError,
+    flip_frame,
+    open_source,
+)
 from stream import Backoff, CaptureThread, LatestFrame
 
 
@@ -222,91 +228,37 @@ def test_an_input_that_drops_after_every_frame_keeps_backing_off():
     assert backoff.delays[:6] == [0.01, 0.02, 0.04, 0.08, 0.08, 0.08]
 
 
-class FakeCudaImage:
-    def __init__(self, array: np.ndarray) -> None:
-        self.array = array
+def test_jetson_utils_video_source_is_used_when_importable():
+    with installed():
+        source = open_source(InputSpec(uri="csi://0", width=320, height=240, flip="rotate-180"))
+        assert isinstance(source, JetsonSource)
+        options = source._source.GetOptions()  # the fake's videoSource, as jetson-utils made it
+        assert options["resource"]["string"] == "csi://0"
+        assert (options["width"], options["height"], options["flipMethod"]) == (
+            320,
+            240,
+            "rotate-180",
+        )
+        assert next_image(source).shape == (240, 320, 3)
+        pattern = open_source(InputSpec(uri="fake://pattern"))
+        # the fake scene's pixel (0, 0) has the frame number in red: RGB in, BGR out
+        assert [tuple(next_image(pattern)[0, 0]) for _ in range(2)] == [(0, 0, 0), (0, 0, 1)]
 
 
-TIMEOUT = "timeout"
-
-
-class FakeJetsonUtils(types.ModuleType):
-    """A module object with the jetson_utils names the sources use."""
-
-    videoSource: type  # noqa: N815 - jetson-utils' own names
-    cudaToNumpy: Callable[[FakeCudaImage], np.ndarray]  # noqa: N815
-    cudaDeviceSynchronize: Callable[[], None]  # noqa: N815
-
-
-def fake_jetson_utils(events: list, created: list) -> FakeJetsonUtils:
-    """jetson_utils as its Python binding behaves: videoSource(uri, argv); Capture(format,
-    timeout) gives a cudaImage, None on a timeout, and raises Exception at the end of the
-    stream (or on an error), after which IsStreaming() is False; Close(); cudaToNumpy;
-    cudaDeviceSynchronize. `events` are the frames (RGB arrays) and TIMEOUTs, in turn."""
-    module = FakeJetsonUtils("jetson_utils")
-
-    class videoSource:  # noqa: N801 - jetson-utils' own name
-        def __init__(self, uri: str, argv: list[str]) -> None:
-            self.uri, self.argv, self._events = uri, argv, list(events)
-            self._streaming = True
-            created.append(self)
-
-        def Capture(self, format: str = "rgb8", timeout: int = -1):  # noqa: N802, A002
-            assert format == "rgb8"
-            if not self._events:
-                self._streaming = False
-                raise Exception("jetson.utils -- videoSource failed to capture image")
-            event = self._events.pop(0)
-            return None if event is TIMEOUT else FakeCudaImage(event)
-
-        def IsStreaming(self) -> bool:  # noqa: N802
-            return self._streaming
-
-        def Close(self) -> None:  # noqa: N802
-            pass
-
-    module.videoSource = videoSource
-    module.cudaToNumpy = lambda image: image.array
-    module.cudaDeviceSynchronize = lambda: None
-    return module
-
-
-def test_jetson_utils_video_source_is_used_when_importable(monkeypatch):
-    rgb = np.zeros((4, 6, 3), np.uint8)
-    rgb[..., 0] = 255  # pure red in RGB
-    created: list = []
-    monkeypatch.setitem(sys.modules, "jetson_utils", fake_jetson_utils([rgb], created))
-    source = open_source(InputSpec(uri="csi://0", width=1280, height=720, flip="rotate-180"))
-    assert created[0].uri == "csi://0"
-    assert {"--input-width=1280", "--input-height=720", "--input-flip=rotate-180"} <= set(
-        created[0].argv
-    )
-    bgr = next_image(source)
-    assert bgr.shape == (4, 6, 3) and tuple(bgr[0, 0]) == (0, 0, 255)
-
-
-@pytest.mark.parametrize(
-    "uri, at_the_end",
-    [
-        ("csi://0", "lost"),
-        ("rtsp://cam/live", "lost"),
-        ("clip.mp4", "ended"),
-        ("file:///a.mp4", "ended"),
-    ],
-)
-def test_jetson_utils_end_of_a_file_is_an_end_and_of_a_camera_a_loss(monkeypatch, uri, at_the_end):
-    frame = np.zeros((4, 6, 3), np.uint8)
-    monkeypatch.setitem(sys.modules, "jetson_utils", fake_jetson_utils([frame, TIMEOUT, frame], []))
-    source = open_source(InputSpec(uri=uri))
-    assert next_image(source).shape == (4, 6, 3)
-    with pytest.raises(SourceError, match="no frame within 1 s"):  # reconnected
-        source.read()
-    assert next_image(source).shape == (4, 6, 3)
-    if at_the_end == "ended":
-        assert source.read() is None  # offline, not reconnected
-    else:
-        with pytest.raises(SourceError, match="failed to capture"):
-            source.read()
+def test_jetson_utils_end_of_a_file_is_an_end_and_of_a_camera_a_loss(tmp_path):
+    clip = tmp_path / "clip.avi"
+    write_video(clip, frames=2)
+    with installed():
+        camera = open_source(InputSpec(uri="fake://lost-after/2?timeouts=1"))
+        assert next_image(camera).shape == (240, 320, 3)
+        with pytest.raises(SourceError, match="no frame within 1 s"):  # reconnected
+            camera.read()
+        assert next_image(camera).shape == (240, 320, 3)
+        with pytest.raises(SourceError, match="failed to capture"):  # lost: reconnected
+            camera.read()
+        video = open_source(InputSpec(uri=str(clip)))
+        assert [next_image(video).shape for _ in range(2)] == [(48, 64, 3)] * 2
+        assert video.read() is None  # the file ended: offline, not reconnected
 
 
 def test_network_stream_is_read_lost_and_reconnected(start_server):

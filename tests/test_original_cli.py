@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 import pytest
 import requests
-from test_inputs import fake_jetson_utils
+from fake_jetson import installed
 
 from app import custom_options, input_spec, parse_args, warn_jetson_only
 from catalogue import Catalogue, CustomOptions, ModelError, read_colors
@@ -209,16 +209,16 @@ def test_jetson_only_options_are_accepted_with_one_warning_naming_them():
     ]
 
 
-def test_with_jetson_utils_the_input_options_go_to_its_video_source(monkeypatch, caplog):
-    created: list = []
-    monkeypatch.setitem(sys.modules, "jetson_utils", fake_jetson_utils([], created))
+def test_with_jetson_utils_the_input_options_go_to_its_video_source(caplog):
     args = parse_args(
-        ["--input=csi://0", "--input-codec=H264", "--input-latency=200", "--bitrate=1000"]
+        ["--input=rtsp://cam/live", "--input-codec=H264", "--input-latency=200", "--bitrate=1000"]
     )
-    source = open_source(input_spec(args))
-    assert isinstance(source, JetsonSource)
-    assert {"--input-codec=h264", "--input-latency=200"} <= set(created[0].argv)
-    warn_jetson_only(args, source, [])
+    with installed():  # an IP stream: its options include the latency
+        source = open_source(input_spec(args))
+        assert isinstance(source, JetsonSource)
+        options = source._source.GetOptions()  # the fake's videoSource, as jetson-utils made it
+        assert options["codec"] == "H264" and options["latency"] == 200
+        warn_jetson_only(args, source, [])
     assert [r.getMessage() for r in caplog.records] == [
         "--bitrate: no effect here: it is for jetson-utils' video pipelines on a Jetson"
     ]

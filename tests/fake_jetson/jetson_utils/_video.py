@@ -376,8 +376,11 @@ def parse_options(
         options.codec = _codec(codec)
     if io_type == "output":
         options.bit_rate = cmd.get_unsigned("bitrate", options.bit_rate)
+        options.latency = cmd.get_unsigned("output-latency", options.latency)
     else:
         options.loop = cmd.get_int("input-loop", cmd.get_int("loop", options.loop))
+        rtsp_latency = cmd.get_unsigned("input-rtsp-latency", options.latency)
+        options.latency = cmd.get_unsigned("input-latency", rtsp_latency)
     return options
 
 
