@@ -10,13 +10,16 @@ import numpy as np
 
 from draw import blend_box, class_colour, draw_label
 from frame import Frame
-from model import NO_INPUTS, Inputs, Model, setting
+from model import NO_INPUTS, Inputs, Model, configure, setting
 from results import Detection, DetectionResult
 from tracker import IouTracker
 
 
 class Detector(Protocol):
-    """A backend: detections in frame pixels, above a confidence, after NMS at an IoU."""
+    """A backend: detections in frame pixels, above a confidence, after NMS at an IoU.
+    Optional: `configure(settings)`, called with the frame's settings before detect()
+    (model.configure), and a class attribute `tracks = True` if it applies the tracking
+    settings and gives the track ids itself (then the model's IouTracker is not used)."""
 
     labels: list[str]
 
@@ -63,10 +66,11 @@ class DetectionModel(Model[DetectionResult]):
 
     def process(self, frame: Frame, inputs: Inputs = NO_INPUTS) -> DetectionResult:
         settings = self.settings
+        configure(self.detector, settings)
         detections = self.detector.detect(
             frame.image, settings.confidence_threshold, settings.clustering_threshold
         )
-        if settings.tracking_enabled:
+        if settings.tracking_enabled and not getattr(self.detector, "tracks", False):
             self.tracker.min_frames = settings.tracking_min_frames
             self.tracker.drop_frames = settings.tracking_drop_frames
             self.tracker.overlap_threshold = settings.tracking_overlap_threshold
