@@ -256,19 +256,30 @@ def test_a_failing_jetson_network_is_switched_off_after_three_frames(jetson, cap
     assert slot.run(scene(5)) is None
 
 
+def track_ids(slot: ModelSlot, frames: range) -> set[int | None]:
+    found: set[int | None] = set()
+    for index in frames:
+        result = slot.run(scene(index, shift=index))
+        assert result is not None
+        found |= {d.track_id for d in result.detections}  # type: ignore[attr-defined]
+    return found
+
+
 def test_switching_from_one_jetson_network_to_another(jetson):
     slot = slot_of("detection")
     assert "ssd-inception-v2" in slot._choices
     slot.settings.confidence_threshold = 0.6
-    slot.run(scene(0))
+    slot.settings.tracking_enabled = True
+    assert track_ids(slot, range(8)) - {None} == {0}
     first = net_of(slot)
     slot._switch("ssd-inception-v2")
     wait_for(lambda: slot.network == "ssd-inception-v2")
-    result = slot.run(scene(1))
     second = net_of(slot)
     assert second is not first and second.GetModelPath() != first.GetModelPath()
+    # the new detectNet's tracker counts from 0 again; the ids reported go on counting
+    assert track_ids(slot, range(8, 16)) - {None} == {1}
     assert second.GetThreshold() == pytest.approx(0.6), "the live settings outlive the switch"
-    assert result is not None and result.detections  # type: ignore[attr-defined]
+    assert second.IsTrackingEnabled()
 
 
 def test_on_a_pc_the_backend_is_registered_but_the_stand_ins_run(catalogue):
