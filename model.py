@@ -68,6 +68,16 @@ Inputs = Mapping[str, Result]  # network type -> its result of the same frame
 NO_INPUTS: Inputs = MappingProxyType({})
 
 
+def configure(backend: object, settings: Any) -> None:
+    """Hand a backend the frame's copy of the live settings, if it takes them: an optional
+    `configure(settings)` of the type's Protocol, called by process() before the network runs.
+    jetson-inference's networks apply them with their own setters (backends/jetson.py); the
+    PC backends have none and get the settings as arguments, or not at all."""
+    method = getattr(backend, "configure", None)
+    if method is not None:
+        method(settings)
+
+
 class Model(Generic[R]):
     """One loaded network of one type. Subclasses set `type`, `Settings` (and `needs`), and
     implement process() (the frame's typed result) and draw() (its overlay, in place).

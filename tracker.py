@@ -37,6 +37,13 @@ class IouTracker:
         self._next_id = 0
         self._lock = threading.Lock()
 
+    def new_id(self) -> int:
+        """A track id never given before, by this method or by update(): for the tracks of a
+        backend that tracks itself (detectNet), so that ids are not reused across a switch."""
+        with self._lock:
+            self._next_id += 1
+            return self._next_id - 1
+
     def reset(self) -> None:
         """Forget all tracks; ids keep increasing, so none is ever reused."""
         with self._lock:

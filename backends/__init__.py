@@ -17,4 +17,4 @@ if TYPE_CHECKING:
 
 def build(entry: CatalogueEntry) -> Any:
     """The loaded backend object (a Classifier, a Detector...) for a catalogue entry."""
-    return backends()[entry.backend](entry)
+    return backends()[entry.backend].create(entry)

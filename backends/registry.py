@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from typing import TYPE_CHECKING, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 if TYPE_CHECKING:
     from catalogue import CatalogueEntry
@@ -27,6 +27,7 @@ MODULES = (
     "backends.opencv_hog",
     "backends.mediapipe_tasks",
     "backends.mediapipe_solutions",
+    "backends.jetson",
 )
 
 
@@ -38,6 +39,13 @@ class Backend:
 
     def __init__(self, entry: CatalogueEntry) -> None:
         """Load the entry's network; the runtime is imported here, not at the module's top."""
+
+    @classmethod
+    def create(cls, entry: CatalogueEntry) -> Any:
+        """The loaded backend object for an entry (`backends.build()` calls this). By default
+        an instance of the class; a backend that runs several network types (jetson's) returns
+        the object for `entry.type`."""
+        return cls(entry)
 
     @classmethod
     def problem(cls) -> str | None:

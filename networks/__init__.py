@@ -23,11 +23,18 @@ MODEL_CLASSES = {
     "pose": "networks.pose:PoseModel",
     "action": "networks.action:ActionModel",
 }
+# (network type, backend) -> its Model subclass where it is not the type's: jetson-inference's
+# actionNet is a learned clip classifier, not the pose rules of ActionModel.
+BACKEND_MODEL_CLASSES = {
+    ("action", "jetson"): "networks.action:ClipActionModel",
+}
 
 
-def model_class(network_type: str) -> Callable[[str, Any], Model[Any]]:
-    """The Model subclass of a type; it is made from a name and a loaded backend."""
-    module_name, class_name = MODEL_CLASSES[network_type].split(":")
+def model_class(network_type: str, backend: str | None = None) -> Callable[[str, Any], Model[Any]]:
+    """The Model subclass of a type (run by that backend); it is made from a name and a loaded
+    backend."""
+    spec = BACKEND_MODEL_CLASSES.get((network_type, backend or ""), MODEL_CLASSES[network_type])
+    module_name, class_name = spec.split(":")
     return getattr(importlib.import_module(module_name), class_name)
 
 
@@ -39,7 +46,7 @@ def load_model(entry: CatalogueEntry) -> Model:
         raise
     except Exception as error:  # a runtime that refuses the file: say which file and why
         raise ModelError(f"{entry.name}: cannot load ({type(error).__name__}: {error})") from None
-    model = model_class(entry.type)(entry.name, backend)
+    model = model_class(entry.type, entry.backend)(entry.name, backend)
     try:
         model.colours = read_colors(entry.file("colors"))
     except (OSError, UnicodeDecodeError) as error:

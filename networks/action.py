@@ -42,14 +42,15 @@ import statistics
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from draw import draw_label
 from frame import Frame
-from model import NO_INPUTS, Inputs, Model, setting
+from model import NO_INPUTS, Inputs, Model, configure, setting
 from networks.pose import PoseEstimator
-from results import ActionResult, PoseResult
+from results import ActionResult, PoseResult, class_label
 
 ACTIONS = ("hands_up", "waving", "squatting", "walking", "falling", "standing")
 SIDES = ("left", "right")
@@ -414,13 +415,54 @@ class ActionModel(Model[ActionResult]):
         return ActionResult(frame.index, frame.timestamp, label, confidence, dict(self._scores))
 
     def draw(self, image: np.ndarray, result: ActionResult) -> None:
-        """The action and its confidence, bottom left (above the stats line); "no action" in
-        grey when none is sure enough, so that the network is seen to run."""
-        height = image.shape[0]
-        scale = max(0.5, height / 600)
-        if result.label is None:
-            text, background = "no action", (90, 90, 90)
-        else:
-            text = f"{result.label.replace('_', ' ')} {result.confidence * 100:.0f}%"
-            background = (40, 40, 160)
-        draw_label(image, text, (10, height - int(50 * scale)), background=background, scale=scale)
+        draw_action(image, result)
+
+
+class ClipClassifier(Protocol):
+    """A backend that classifies the action of the frames seen so far (jetson-inference's
+    actionNet, a learned clip classifier): (class id, confidence) for the newest BGR frame,
+    class id -1 when none. Optional: `configure(settings)`, called with the frame's settings
+    before classify() (model.configure); it applies confidence_threshold and skip_frames."""
+
+    labels: list[str]
+
+    def classify(self, image: np.ndarray) -> tuple[int, float]: ...
+
+
+class ClipActionModel(Model[ActionResult]):
+    """A learned action classifier over the frames themselves (jetson-inference's actionNet),
+    not the rules above: it needs no pose. Same settings (names, ranges, REST paths) as
+    ActionModel; its scores hold the one class it reports."""
+
+    type = "action"
+    Settings = ActionSettings
+
+    def __init__(self, name: str, classifier: ClipClassifier) -> None:
+        super().__init__(name)
+        self.classifier = classifier
+
+    def process(self, frame: Frame, inputs: Inputs = NO_INPUTS) -> ActionResult:
+        configure(self.classifier, self.settings)
+        class_id, confidence = self.classifier.classify(frame.image)
+        confidence = min(1.0, max(0.0, float(confidence)))
+        if class_id < 0 or confidence <= 0 or confidence < self.settings.confidence_threshold:
+            return ActionResult(frame.index, frame.timestamp, None, 0.0, {})
+        label = class_label(self.classifier.labels, int(class_id))
+        confidence = round(confidence, 4)
+        return ActionResult(frame.index, frame.timestamp, label, confidence, {label: confidence})
+
+    def draw(self, image: np.ndarray, result: ActionResult) -> None:
+        draw_action(image, result)
+
+
+def draw_action(image: np.ndarray, result: ActionResult) -> None:
+    """The action and its confidence, bottom left (above the stats line); "no action" in grey
+    when none is sure enough, so that the network is seen to run."""
+    height = image.shape[0]
+    scale = max(0.5, height / 600)
+    if result.label is None:
+        text, background = "no action", (90, 90, 90)
+    else:
+        text = f"{result.label.replace('_', ' ')} {result.confidence * 100:.0f}%"
+        background = (40, 40, 160)
+    draw_label(image, text, (10, height - int(50 * scale)), background=background, scale=scale)

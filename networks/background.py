@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from frame import Frame
-from model import NO_INPUTS, Inputs, Model, setting
+from model import NO_INPUTS, Inputs, Model, configure, setting
 from results import BackgroundResult
 
 GREEN_SCREEN = (64, 177, 0)  # BGR of chroma-key green, RGB (0, 177, 64)
@@ -26,7 +26,9 @@ RIPPLE_FREQUENCY = 40.0
 
 
 class Matting(Protocol):
-    """A backend: a float32 0-1 foreground weight per pixel of a BGR frame, at its size."""
+    """A backend: a float32 0-1 foreground weight per pixel of a BGR frame, at its size.
+    Optional: `configure(settings)`, called with the frame's settings before mask()
+    (model.configure)."""
 
     def mask(self, image: np.ndarray) -> np.ndarray: ...
 
@@ -99,6 +101,7 @@ class BackgroundModel(Model[BackgroundResult]):
         self.matting = matting
 
     def process(self, frame: Frame, inputs: Inputs = NO_INPUTS) -> BackgroundResult:
+        configure(self.matting, self.settings)
         mask = np.asarray(self.matting.mask(frame.image), np.float32)  # blendLinear's weights
         return BackgroundResult(frame.index, frame.timestamp, float(np.mean(mask > 0.5)), mask)
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from draw import draw_label
 from frame import Frame
-from model import NO_INPUTS, Inputs, Model, setting
+from model import NO_INPUTS, Inputs, Model, configure, setting
 from results import ClassificationResult, ClassScore, class_label
 
 TOP_K = 5
@@ -17,7 +17,9 @@ DRAWN = 3
 
 
 class Classifier(Protocol):
-    """A backend: one score per label for a BGR frame."""
+    """A backend: one score per label for a BGR frame. Optional: `configure(settings)`, called
+    with the frame's settings before classify() (model.configure), and a class attribute
+    `smooths = True` if it applies output_smoothing itself (then the model does not)."""
 
     labels: list[str]
 
@@ -48,8 +50,11 @@ class ClassificationModel(Model[ClassificationResult]):
         self._smoothed: np.ndarray | None = None
 
     def process(self, frame: Frame, inputs: Inputs = NO_INPUTS) -> ClassificationResult:
+        configure(self.classifier, self.settings)
         scores = np.asarray(self.classifier.classify(frame.image), dtype=np.float32)
-        weight = self.settings.output_smoothing
+        weight = (
+            0.0 if getattr(self.classifier, "smooths", False) else self.settings.output_smoothing
+        )
         if weight > 0 and self._smoothed is not None and self._smoothed.shape == scores.shape:
             scores = weight * self._smoothed + (1 - weight) * scores
         self._smoothed = scores

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import cv2
@@ -10,13 +10,16 @@ import numpy as np
 
 from draw import blend_box, class_colour, draw_label
 from frame import Frame
-from model import NO_INPUTS, Inputs, Model, setting
+from model import NO_INPUTS, Inputs, Model, configure, setting
 from results import Detection, DetectionResult
 from tracker import IouTracker
 
 
 class Detector(Protocol):
-    """A backend: detections in frame pixels, above a confidence, after NMS at an IoU."""
+    """A backend: detections in frame pixels, above a confidence, after NMS at an IoU.
+    Optional: `configure(settings)`, called with the frame's settings before detect()
+    (model.configure), and a class attribute `tracks = True` if it applies the tracking
+    settings and gives the track ids itself (then the model's IouTracker is not used)."""
 
     labels: list[str]
 
@@ -54,6 +57,7 @@ class DetectionModel(Model[DetectionResult]):
         super().__init__(name)
         self.detector = detector
         self.tracker = IouTracker()
+        self._ids: dict[int, int] = {}  # a tracking backend's track id -> the one reported
 
     def take_over(self, previous: Model[Any]) -> None:
         """The tracker's id count: no track id is used twice, across swaps too."""
@@ -63,10 +67,16 @@ class DetectionModel(Model[DetectionResult]):
 
     def process(self, frame: Frame, inputs: Inputs = NO_INPUTS) -> DetectionResult:
         settings = self.settings
+        configure(self.detector, settings)
         detections = self.detector.detect(
             frame.image, settings.confidence_threshold, settings.clustering_threshold
         )
-        if settings.tracking_enabled:
+        if getattr(self.detector, "tracks", False):  # the backend tracks; its ids renumbered
+            self.tracker.reset()
+            if not settings.tracking_enabled:
+                self._ids.clear()
+            detections = self._renumbered(detections)
+        elif settings.tracking_enabled:
             self.tracker.min_frames = settings.tracking_min_frames
             self.tracker.drop_frames = settings.tracking_drop_frames
             self.tracker.overlap_threshold = settings.tracking_overlap_threshold
@@ -74,6 +84,19 @@ class DetectionModel(Model[DetectionResult]):
         else:
             self.tracker.reset()
         return DetectionResult(frame.index, frame.timestamp, tuple(detections))
+
+    def _renumbered(self, detections: list[Detection]) -> list[Detection]:
+        """A tracking backend's detections with its track ids replaced by ids of the model's
+        tracker, which outlives switches of network: no id is used twice, as with our own
+        tracker, though a new network's tracker counts from 0 again."""
+        renumbered = []
+        for detection in detections:
+            if detection.track_id is not None:
+                if detection.track_id not in self._ids:
+                    self._ids[detection.track_id] = self.tracker.new_id()
+                detection = replace(detection, track_id=self._ids[detection.track_id])
+            renumbered.append(detection)
+        return renumbered
 
     def draw(self, image: np.ndarray, result: DetectionResult) -> None:
         alpha = self.settings.overlay_alpha / 255.0

@@ -12,7 +12,7 @@ import numpy as np
 
 from draw import class_colour
 from frame import Frame
-from model import NO_INPUTS, Inputs, Model, setting
+from model import NO_INPUTS, Inputs, Model, configure, setting
 from results import Keypoint, Pose, PoseResult
 
 # Dot radius and line width as fractions of the frame's mean side (width + height) / 2.
@@ -22,7 +22,9 @@ LINK_SCALE = 0.003
 
 class PoseEstimator(Protocol):
     """A backend: per person, one (x, y, confidence) per keypoint in frame pixels, in the
-    order of keypoint_names; links are pairs of keypoint indices."""
+    order of keypoint_names; links are pairs of keypoint indices. Optional:
+    `configure(settings)`, called with the frame's settings before estimate() (model.configure).
+    """
 
     keypoint_names: list[str]
     links: list[tuple[int, int]]
@@ -64,6 +66,7 @@ class PoseModel(Model[PoseResult]):
 
     def process(self, frame: Frame, inputs: Inputs = NO_INPUTS) -> PoseResult:
         estimator, threshold = self.estimator, self.settings.confidence_threshold
+        configure(estimator, self.settings)
         poses = (
             make_pose(person, estimator.keypoint_names, estimator.links, threshold)
             for person in estimator.estimate(frame.image)

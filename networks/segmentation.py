@@ -11,7 +11,7 @@ import numpy as np
 
 from draw import FONT, class_colour, draw_label
 from frame import Frame
-from model import NO_INPUTS, Inputs, Model, setting
+from model import NO_INPUTS, Inputs, Model, configure, setting
 from results import ClassShare, SegmentationResult, class_label
 
 BACKGROUND = 0  # the class id left untinted
@@ -23,7 +23,9 @@ SWATCH = 12
 
 
 class Segmenter(Protocol):
-    """A backend: a uint8 class id per pixel of a BGR frame, at the frame's size."""
+    """A backend: a uint8 class id per pixel of a BGR frame, at the frame's size. Optional:
+    `configure(settings)`, called with the frame's settings before segment() (model.configure).
+    """
 
     labels: list[str]
 
@@ -44,6 +46,7 @@ class SegmentationModel(Model[SegmentationResult]):
         self.segmenter = segmenter
 
     def process(self, frame: Frame, inputs: Inputs = NO_INPUTS) -> SegmentationResult:
+        configure(self.segmenter, self.settings)
         classes = self.segmenter.segment(frame.image)
         counts = np.bincount(classes.ravel(), minlength=1)
         present = sorted(np.flatnonzero(counts), key=lambda class_id: -counts[class_id])

@@ -100,6 +100,7 @@ def not_here() -> str:
     assert problem in (
         'backend "jetson" is not installed',
         "needs the Python package jetson_inference",
+        "needs the Python packages jetson_inference, jetson_utils",
     )
     return problem
 

@@ -79,7 +79,9 @@ def test_backend_modules_import_without_their_runtimes():
     for name, cls in registered().items():
         hidden = sorted(set(cls.requires) & set(runtimes))
         assert problems[name] == (
-            f"needs the Python package {', '.join(hidden)}" if hidden else None
+            f"needs the Python package{'s' if len(hidden) > 1 else ''} {', '.join(hidden)}"
+            if hidden
+            else None
         )
 
 
