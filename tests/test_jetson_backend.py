@@ -5,7 +5,6 @@ before it runs, and fails, switches and serves as the PC backends do."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -312,10 +311,11 @@ def test_the_whole_pipeline_on_the_fakes_serves_all_six_results(jetson, start_se
     detection = next(slot for slot in slots if slot.type == "detection")
     net = net_of(detection)
     wait_for(lambda: abs(net.GetThreshold() - 0.7) < 1e-6)
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and "Detect" not in calls(net)[-3:]:
-        time.sleep(0.05)
-    names = calls(net)
-    last_set = max(i for i, name in enumerate(names) if name == "SetThreshold")
-    assert "Detect" in names[last_set:]
+
+    def detected_after_the_last_set() -> bool:
+        names = calls(net)
+        last_set = max(i for i, name in enumerate(names) if name == "SetThreshold")
+        return "Detect" in names[last_set:]
+
+    wait_for(detected_after_the_last_set)
     validate_results(requests.get(server.url + "/results", timeout=5).json())
