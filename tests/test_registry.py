@@ -11,7 +11,6 @@ from typing import TypeVar
 import pytest
 
 import backends
-from app import build_parser
 from backends.registry import MODULES, Backend, register_backend
 from backends.registry import backends as registered
 from catalogue import (
@@ -21,6 +20,7 @@ from catalogue import (
     CatalogueEntry,
     ModelError,
 )
+from cli import build_parser
 from helpers import ROOT
 from model import NETWORK_TYPES, Model
 from networks import MODEL_CLASSES, model_class
