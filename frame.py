@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import numpy as np
+from typing import Any
 
 
 @dataclass(frozen=True)
 class Frame:
-    """A captured picture (BGR), its capture index and its capture time (Unix seconds)."""
+    """A captured picture, its capture index and its capture time (Unix seconds). The picture
+    is a BGR numpy array, or on a Jetson a bgr8 jetson_utils.cudaImage (images.py)."""
 
-    image: np.ndarray
+    image: Any
     index: int
     timestamp: float

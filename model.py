@@ -29,6 +29,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 import numpy as np
 
 from frame import Frame
+from images import host_view, is_cuda, synchronize
 from meters import Average, RateMeter
 from priority import lower_this_thread
 from results import Result
@@ -95,6 +96,9 @@ class Model(Generic[R]):
         self.settings: Any = self.Settings()
         # BGR colour of class N, from a colors file (--colors); draw.class_colour for the rest
         self.colours: list[tuple[int, int, int]] = []
+        # whether process() takes a frame whose image is a cudaImage (the jetson backend's
+        # networks do); the others get a numpy view of its mapped memory (images.py)
+        self.takes_cuda = False
 
     def process(self, frame: Frame, inputs: Inputs = NO_INPUTS) -> R:
         """This network's result for `frame`; `inputs` has the results of the types in `needs`
@@ -231,6 +235,9 @@ class ModelSlot:
             model.settings = settings
             started = time.perf_counter()
             try:
+                if is_cuda(frame.image) and not model.takes_cuda:
+                    synchronize(frame.image)
+                    frame = dataclasses.replace(frame, image=host_view(frame.image))
                 result = model.process(frame, inputs)
             except Exception as error:
                 self._fail(error)

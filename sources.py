@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlparse
 
 import cv2
@@ -54,14 +54,16 @@ class InputSpec:
 
 
 class Source(Protocol):
-    """A video input. `pace` is the rate to pace reads at, or None if the device paces them."""
+    """A video input. `pace` is the rate to pace reads at, or None if the device paces them.
+    read() gives the next picture (a BGR numpy array, or jetson-utils' bgr8 cudaImage: see
+    images.py), None at the end of the input, and raises when the input is lost."""
 
     description: str
 
     @property
     def pace(self) -> float | None: ...
 
-    def read(self) -> np.ndarray | None: ...
+    def read(self) -> Any: ...
 
     def close(self) -> None: ...
 
@@ -245,23 +247,23 @@ class JetsonSource:
         self.description = f"{spec.uri} (jetson_utils.videoSource)"
         self.pace = None
         self._ends = _names_a_file(spec.uri)  # a file ends; a camera or a stream is lost
-        self._utils = jetson_utils
         try:
             self._source = jetson_utils.videoSource(spec.uri, argv=argv)
         except Exception as error:  # jetson-utils raises a bare Exception on failure
             raise SourceError(f"{spec.uri}: {error}") from error
 
-    def read(self) -> np.ndarray | None:
+    def read(self) -> Any:
+        """The next frame as a bgr8 cudaImage in mapped memory (images.py): no copy to the
+        CPU here; the pipeline reads it in place after its one synchronize per frame."""
         try:
-            image = self._source.Capture(format="rgb8", timeout=1000)
+            image = self._source.Capture(format="bgr8", timeout=1000)
         except Exception as error:  # jetson-utils raises at the end of a stream and on errors
             if self._ends and not self._source.IsStreaming():
                 return None  # the file ended, after its --input-loop
             raise SourceError(f"{self.description}: {error}") from error
         if image is None:  # jetson-utils' timeout
             raise SourceError(f"{self.description}: no frame within 1 s")
-        self._utils.cudaDeviceSynchronize()
-        return cv2.cvtColor(self._utils.cudaToNumpy(image), cv2.COLOR_RGB2BGR)
+        return image
 
     def close(self) -> None:
         self._source.Close()

@@ -29,6 +29,7 @@ import numpy as np
 from broadcast import Broadcaster, EncodedFrame
 from draw import draw_label
 from frame import Frame
+from images import copy_of, host_view, synchronize
 from meters import Average, RateMeter
 from mjpeg import encode_part
 from model import NETWORK_TYPES, ModelSlot
@@ -446,7 +447,8 @@ class Pipeline:
     def _publish_offline(self, last: Frame) -> None:
         """The last frame again, with a banner saying the input is reconnecting or offline."""
         banner = f"INPUT {self.capture.state.upper()}"
-        self._publish(draw_offline_banner(last.image, banner), last, live=False)
+        synchronize(last.image)
+        self._publish(draw_offline_banner(host_view(last.image), banner), last, live=False)
 
     def _results_for(self, frame: Frame) -> dict[str, Result]:
         """The results to draw on `frame`: in sync mode, the enabled networks run on it now;
@@ -469,11 +471,15 @@ class Pipeline:
 
     def _annotate(self, frame: Frame, results: dict[str, Result]) -> np.ndarray:
         """The networks' overlays and the stats line, drawn in NETWORK_TYPES order on a copy
-        (the captured frame stays clean for re-use)."""
+        (the captured frame stays clean for re-use); the picture to encode, as a numpy array
+        (over a cudaImage's mapped memory on a Jetson: the one synchronize of the frame)."""
         overlay_stats = self.overlay_stats
         if not results and not overlay_stats:
-            return frame.image
-        annotated = frame.image.copy()
+            synchronize(frame.image)
+            return host_view(frame.image)
+        copy = copy_of(frame.image)  # on the GPU for a cudaImage
+        synchronize(copy)
+        annotated = host_view(copy)
         for network in self.networks.values():  # drawn in NETWORK_TYPES order
             if network.type in results:
                 network.draw(annotated, results[network.type])

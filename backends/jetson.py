@@ -12,10 +12,10 @@ at the frame boundary before the network runs, and calls a setter only when its 
 changed since it was last applied. Where the network itself does what the Model would,
 the object says so: imageNet smooths its scores (`smooths`), detectNet tracks (`tracks`).
 
-Images: the pipeline's frames are BGR numpy arrays in CPU memory, so each network copies the
-frame into CUDA memory (cudaFromNumpy) and converts it on the GPU to the RGB format the
-network takes: one host copy per network and frame. That copy is a known cost, removed once
-the frame is captured into CUDA memory and shared by the networks (issue 9, part 2).
+Images: a frame jetson-utils captured is a bgr8 cudaImage in mapped memory (sources.py
+JetsonSource); each network converts it on the GPU to the RGB format it takes, with no copy
+through the CPU. A numpy frame (a source of OpenCV's, such as the test pattern) is copied to
+CUDA memory first (cudaFromNumpy), once per network.
 
 Verified against the faithful fakes of tests/fake_jetson (tests/test_jetson_backend.py), not
 on a Jetson; see the README, "jetson-inference's networks and their stand-ins".
@@ -51,6 +51,8 @@ class _JetsonNetwork:
     """What the six have in common: the loaded network, the frame's upload into CUDA memory,
     and setters called only when their value changes."""
 
+    takes_cuda = True  # process() may be given the captured cudaImage itself (images.py)
+
     def __init__(self, net: Any, cuda: Any) -> None:
         self.net = net
         self._cuda = cuda  # jetson_utils
@@ -73,13 +75,15 @@ class _JetsonNetwork:
             self._buffers[key] = image
         return image
 
-    def _upload(self, image: np.ndarray, format: str = "rgb8") -> Any:  # noqa: A002
-        """The BGR frame as a cudaImage in `format`: copied to CUDA memory (the host copy per
-        network that part 2 removes), converted there."""
+    def _upload(self, image: Any, format: str = "rgb8") -> Any:  # noqa: A002
+        """The frame as a cudaImage in `format`, converted on the GPU. A frame captured by
+        jetson-utils is a bgr8 cudaImage already; a numpy frame (from a source of OpenCV's, such
+        as the test pattern) is first copied to CUDA memory, once per network."""
         height, width = image.shape[:2]
-        bgr = self._cuda.cudaFromNumpy(np.ascontiguousarray(image), isBGR=True)
+        if isinstance(image, np.ndarray):
+            image = self._cuda.cudaFromNumpy(np.ascontiguousarray(image), isBGR=True)
         converted = self._buffer("input", width, height, format)
-        self._cuda.cudaConvertColor(bgr, converted)
+        self._cuda.cudaConvertColor(image, converted)
         return converted
 
     def _labels(self, count: int) -> list[str]:

@@ -47,6 +47,7 @@ def load_model(entry: CatalogueEntry) -> Model:
     except Exception as error:  # a runtime that refuses the file: say which file and why
         raise ModelError(f"{entry.name}: cannot load ({type(error).__name__}: {error})") from None
     model = model_class(entry.type, entry.backend)(entry.name, backend)
+    model.takes_cuda = bool(getattr(backend, "takes_cuda", False))
     try:
         model.colours = read_colors(entry.file("colors"))
     except (OSError, UnicodeDecodeError) as error:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import cv2
 import numpy as np
 import pytest
 import requests
@@ -20,7 +21,7 @@ from helpers import validate_results, wait_for
 from model import FAILURES_BEFORE_DISABLE, NETWORK_TYPES, ModelSlot
 from networks import create_slot, load_model
 from networks.action import ClipActionModel
-from sources import PatternSource
+from sources import InputSpec, JetsonSource, PatternSource, open_source
 
 # a jetson-inference name of each type, and another for the switch test
 JETSON_NAMES = {
@@ -319,3 +320,27 @@ def test_the_whole_pipeline_on_the_fakes_serves_all_six_results(jetson, start_se
 
     wait_for(detected_after_the_last_set)
     validate_results(requests.get(server.url + "/results", timeout=5).json())
+
+
+def test_a_captured_cuda_frame_goes_through_with_no_host_copy_and_one_sync(jetson, start_server):
+    """Part 2: jetson-utils' bgr8 cudaImage is the frame; the networks take it on the GPU, the
+    frame is synchronized once, drawn and encoded in mapped memory."""
+    source = open_source(InputSpec(uri="fake://pattern?paced=1", rate=15))
+    assert isinstance(source, JetsonSource)
+    slots = [slot_of("detection"), slot_of("classification")]
+    server = start_server(source, networks=slots, network_mode="sync")
+    wait_for(lambda: all(server.get("/results").json().values()))
+    counters = jetson.utils.fake_counters
+    copies, syncs = counters.host_to_device_copies, counters.device_synchronize
+    published = server.pipeline.broadcaster.latest.seq
+    wait_for(lambda: server.pipeline.broadcaster.latest.seq >= published + 10)
+    server.pipeline.stop()
+    frames = server.pipeline.broadcaster.latest.seq - published
+    assert counters.host_to_device_copies == copies, "no frame was copied from the CPU"
+    assert counters.device_synchronize - syncs in (frames, frames + 1)  # +1: a frame in flight
+    snapshot = cv2.imdecode(np.frombuffer(server.get("/snapshot.jpg").content, np.uint8), 1)
+    side = 240 // 6  # the fake scene's red square, RGB (220, 30, 30), bottom left
+    blue, green, red = snapshot[240 - side : 240 - 4, 8:side].reshape(-1, 3).mean(axis=0)
+    assert red > 150 and blue < 90 and green < 90, "BGR kept from capture to JPEG"
+    detection = server.get("/detection/results").json()
+    assert detection["detections"] and detection["detections"][0]["label"] == "person"
