@@ -3,8 +3,8 @@ memory) from jetson-utils' videoSource on a Jetson. One pipeline handles both.
 
 On a Jetson the CPU and the GPU share mapped memory: `host_view()` gives the cudaImage as a
 numpy array over the same bytes (jetson_utils.cudaToNumpy), so drawing with OpenCV and the JPEG
-encode read it in place, with no copy. GPU work is asynchronous, so the CPU reads only after
-`synchronize()`; the pipeline calls it once per frame, before it draws.
+encode read it in place, with no copy. GPU work is asynchronous, so `host_view()` first waits
+for it (cudaDeviceSynchronize); the pipeline asks for one view per frame, before it draws.
 """
 
 from __future__ import annotations
@@ -24,16 +24,14 @@ def _jetson_utils() -> Any:
     return importlib.import_module("jetson_utils")
 
 
-def synchronize(image: Any) -> None:
-    """Wait for the GPU's work on a cudaImage (nothing to wait for on a numpy array)."""
-    if is_cuda(image):
-        _jetson_utils().cudaDeviceSynchronize()
-
-
 def host_view(image: Any) -> np.ndarray:
-    """The image as a numpy array: itself, or a cudaImage's mapped memory (no copy). Read it
-    after synchronize()."""
-    return _jetson_utils().cudaToNumpy(image) if is_cuda(image) else image
+    """The image as a numpy array the CPU may read now: itself, or, once the GPU's work is
+    done, a cudaImage's mapped memory (no copy)."""
+    if not is_cuda(image):
+        return image
+    cuda = _jetson_utils()
+    cuda.cudaDeviceSynchronize()
+    return cuda.cudaToNumpy(image)
 
 
 def copy_of(image: Any) -> Any:

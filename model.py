@@ -29,7 +29,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 import numpy as np
 
 from frame import Frame
-from images import host_view, is_cuda, synchronize
+from images import host_view, is_cuda
 from meters import Average, RateMeter
 from priority import lower_this_thread
 from results import Result
@@ -130,7 +130,6 @@ class ModelSlot:
         self.model = model
         self.enabled = True
         self.settings = model.settings  # the live settings, which PUTs change
-        self.result: Result | None = None
         self._recent: deque[Result] = deque(maxlen=RECENT_RESULTS)
         self.ms = Average(weight=0.2)
         self.rate = RateMeter()  # results per second
@@ -236,7 +235,6 @@ class ModelSlot:
             started = time.perf_counter()
             try:
                 if is_cuda(frame.image) and not model.takes_cuda:
-                    synchronize(frame.image)
                     frame = dataclasses.replace(frame, image=host_view(frame.image))
                 result = model.process(frame, inputs)
             except Exception as error:
@@ -246,9 +244,13 @@ class ModelSlot:
             self.rate.tick()
             if not self._draw_failed:  # a frame whose drawing failed is no success
                 self.failures = 0
-            self.result = result
             self._recent.append(result)
             return result
+
+    @property
+    def result(self) -> Result | None:
+        """The latest result (None before the first); a network switched off keeps its last."""
+        return self._recent[-1] if self._recent else None
 
     def result_up_to(self, index: int) -> Result | None:
         """The newest result of a frame no later than frame `index` (async mode draws it on

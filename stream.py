@@ -29,7 +29,7 @@ import numpy as np
 from broadcast import Broadcaster, EncodedFrame
 from draw import draw_label
 from frame import Frame
-from images import copy_of, host_view, synchronize
+from images import copy_of, host_view
 from meters import Average, RateMeter
 from mjpeg import encode_part
 from model import NETWORK_TYPES, ModelSlot
@@ -303,7 +303,6 @@ class Pipeline:
         self._thread = threading.Thread(target=self._process_loop, name="process", daemon=True)
         self._stop_event = threading.Event()
         self._async = threading.Event()
-        self.network_mode = SYNC
         self._set_network_mode(network_mode)
         self._workers = [
             NetworkWorker(group, self._frames, self._async, self._stop_event)
@@ -394,10 +393,13 @@ class Pipeline:
         for network in self.networks.values():
             network.declare_properties(settings)
 
+    @property
+    def network_mode(self) -> str:
+        return ASYNC if self._async.is_set() else SYNC
+
     def _set_network_mode(self, mode: str) -> None:
         if mode not in NETWORK_MODES:
             raise ValueError(f"network mode {mode!r} is not one of {', '.join(NETWORK_MODES)}")
-        self.network_mode = mode
         if mode == ASYNC:
             self._async.set()
         else:
@@ -411,19 +413,18 @@ class Pipeline:
 
     def stop(self) -> None:
         """Stop every thread; each gets STOP_WAIT_S to finish its frame."""
-        timeout = STOP_WAIT_S
         self._stop_event.set()
         self._async.set()  # wakes the workers of sync mode, which then see the stop
         self.capture.stop()
         self._frames.close()
         self.broadcaster.close()
-        self._thread.join(timeout)
+        self._thread.join(STOP_WAIT_S)
         for output in self.outputs:
             output.close()
-        self.capture.join(timeout)
+        self.capture.join(STOP_WAIT_S)
         for worker in self._workers:  # a runtime torn down mid-inference can abort the process
             if worker.is_alive():
-                worker.join(timeout)
+                worker.join(STOP_WAIT_S)
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     def _process_loop(self) -> None:
@@ -447,7 +448,6 @@ class Pipeline:
     def _publish_offline(self, last: Frame) -> None:
         """The last frame again, with a banner saying the input is reconnecting or offline."""
         banner = f"INPUT {self.capture.state.upper()}"
-        synchronize(last.image)
         self._publish(draw_offline_banner(host_view(last.image), banner), last, live=False)
 
     def _results_for(self, frame: Frame) -> dict[str, Result]:
@@ -475,11 +475,8 @@ class Pipeline:
         (over a cudaImage's mapped memory on a Jetson: the one synchronize of the frame)."""
         overlay_stats = self.overlay_stats
         if not results and not overlay_stats:
-            synchronize(frame.image)
             return host_view(frame.image)
-        copy = copy_of(frame.image)  # on the GPU for a cudaImage
-        synchronize(copy)
-        annotated = host_view(copy)
+        annotated = host_view(copy_of(frame.image))  # copied on the GPU for a cudaImage
         for network in self.networks.values():  # drawn in NETWORK_TYPES order
             if network.type in results:
                 network.draw(annotated, results[network.type])
