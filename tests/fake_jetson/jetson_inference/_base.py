@@ -194,6 +194,50 @@ def class_index(net: tensorNet, index: Any, count: int) -> int:
     return value
 
 
+class NamedNetwork(tensorNet):
+    """GetNetworkName(), as imageNet, actionNet, segNet and backgroundNet have it."""
+
+    @method()
+    def GetNetworkName(self) -> str:
+        return self._net().network.model.rsplit("/", 1)[-1]
+
+
+class LabelledClasses(tensorNet):
+    """GetNumClasses(), GetClassLabel(), GetClassDesc() over the network's labels, as
+    detectNet, segNet and actionNet have them."""
+
+    @method()
+    def GetNumClasses(self) -> int:
+        return len(self._net().labels)
+
+    @method()
+    def GetClassLabel(self, index: Any, /) -> str:
+        net = self._net()
+        return net.labels[class_index(self, index, len(net.labels))]
+
+    @method()
+    def GetClassDesc(self, index: Any, /) -> str:
+        net = self._net()
+        return net.labels[class_index(self, index, len(net.labels))]
+
+
+class Threshold(tensorNet):
+    """GetThreshold() and SetThreshold() over `_threshold`, as imageNet, actionNet and
+    detectNet have them."""
+
+    _threshold: float
+
+    @method()
+    def GetThreshold(self) -> float:
+        self._net()
+        return self._threshold
+
+    @method()
+    def SetThreshold(self, threshold: Any, /) -> None:
+        self._net()
+        self._threshold = _binding.arg_float(threshold, "threshold")
+
+
 # --- what the fake networks see in an image --------------------------------------------------
 
 

@@ -15,15 +15,16 @@ from jetson_utils import _binding, _cuda
 from ._base import (
     INFERENCE,
     NULL,
+    LabelledClasses,
     Loaded,
-    class_index,
+    NamedNetwork,
+    Threshold,
     construct,
     image_argument,
     load,
     mean_color_class,
     method,
     step_for,
-    tensorNet,
 )
 
 Array = Any
@@ -42,7 +43,7 @@ def scores(count: int, primary: int, confidence: float) -> Array:
     return vector
 
 
-class imageNet(tensorNet):
+class imageNet(NamedNetwork, Threshold):
     """Image recognition: classifies an image."""
 
     def __init__(
@@ -122,10 +123,6 @@ class imageNet(tensorNet):
         return [(i, _binding.f32(v)) for i, v in (found[:top] if top > 0 else found)]
 
     @method()
-    def GetNetworkName(self) -> str:
-        return self._net().network.model.rsplit("/", 1)[-1]
-
-    @method()
     def GetNumClasses(self) -> int:
         return len(self._net().labels)
 
@@ -149,16 +146,6 @@ class imageNet(tensorNet):
         return self._describe(index, self._net().synsets)
 
     @method()
-    def GetThreshold(self) -> float:
-        self._net()
-        return self._threshold
-
-    @method()
-    def SetThreshold(self, threshold: Any, /) -> None:
-        self._net()
-        self._threshold = _binding.arg_float(threshold, "threshold")
-
-    @method()
     def GetSmoothing(self) -> float:
         self._net()
         return self._smoothing
@@ -179,7 +166,7 @@ class imageNet(tensorNet):
         )
 
 
-class actionNet(tensorNet):
+class actionNet(NamedNetwork, LabelledClasses, Threshold):
     """Action recognition: classifies a sequence of frames (one at a time)."""
 
     def __init__(
@@ -250,34 +237,6 @@ class actionNet(tensorNet):
 
         self._last = self._timed(infer)
         return self._last
-
-    @method()
-    def GetNetworkName(self) -> str:
-        return self._net().network.model.rsplit("/", 1)[-1]
-
-    @method()
-    def GetNumClasses(self) -> int:
-        return len(self._net().labels)
-
-    @method()
-    def GetClassLabel(self, index: Any, /) -> str:
-        net = self._net()
-        return net.labels[class_index(self, index, len(net.labels))]
-
-    @method()
-    def GetClassDesc(self, index: Any, /) -> str:
-        net = self._net()
-        return net.labels[class_index(self, index, len(net.labels))]
-
-    @method()
-    def GetThreshold(self) -> float:
-        self._net()
-        return self._threshold
-
-    @method()
-    def SetThreshold(self, threshold: Any, /) -> None:
-        self._net()
-        self._threshold = _binding.arg_float(threshold, "threshold")
 
     @method()
     def GetSkipFrames(self) -> int:

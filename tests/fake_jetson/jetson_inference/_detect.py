@@ -17,7 +17,9 @@ from jetson_utils import _binding, _cuda, _font
 from ._base import (
     INFERENCE,
     NULL,
+    LabelledClasses,
     Loaded,
+    Threshold,
     bright_regions,
     class_index,
     colour_class,
@@ -27,7 +29,6 @@ from ._base import (
     method,
     palette,
     step_for,
-    tensorNet,
 )
 
 f32 = _binding.f32
@@ -287,7 +288,7 @@ class IOUTracker:
 # --- detectNet ---------------------------------------------------------------------------
 
 
-class detectNet(tensorNet):
+class detectNet(LabelledClasses, Threshold):
     """Object detection: locates objects in an image."""
 
     def __init__(
@@ -482,33 +483,9 @@ class detectNet(tensorNet):
         self._draw(destination.view, source.format, source.width, boxes, flags)
 
     @method()
-    def GetNumClasses(self) -> int:
-        return len(self._net().labels)
-
-    @method()
-    def GetClassLabel(self, index: Any, /) -> str:
-        net = self._net()
-        return net.labels[class_index(self, index, len(net.labels))]
-
-    @method()
-    def GetClassDesc(self, index: Any, /) -> str:
-        net = self._net()
-        return net.labels[class_index(self, index, len(net.labels))]
-
-    @method()
     def GetClassSynset(self, index: Any, /) -> str:
         net = self._net()
         return net.synsets[class_index(self, index, len(net.labels))]
-
-    @method()
-    def GetThreshold(self) -> float:
-        self._net()
-        return self._threshold
-
-    @method()
-    def SetThreshold(self, threshold: Any, /) -> None:
-        self._net()
-        self._threshold = _binding.arg_float(threshold, "threshold")
 
     @method()
     def GetConfidenceThreshold(self) -> float:

@@ -18,7 +18,9 @@ from ._base import (
     BRIGHT,
     INFERENCE,
     NULL,
+    LabelledClasses,
     Loaded,
+    NamedNetwork,
     class_index,
     colour_class,
     construct,
@@ -29,7 +31,6 @@ from ._base import (
     palette,
     saturation,
     step_for,
-    tensorNet,
 )
 from ._models import grid_size
 
@@ -50,7 +51,7 @@ def _cell_class(color: tuple[float, float, float], labels: list[str]) -> int:
     return 0
 
 
-class segNet(tensorNet):
+class segNet(NamedNetwork, LabelledClasses):
     """Semantic segmentation: classifies every cell of an image's grid."""
 
     def __init__(
@@ -203,24 +204,6 @@ class segNet(tensorNet):
         _cuda.store_rgb(ref.view, ref.format, colors[..., :3], colors[..., 3])
 
     @method()
-    def GetNetworkName(self) -> str:
-        return self._net().network.model.rsplit("/", 1)[-1]
-
-    @method()
-    def GetNumClasses(self) -> int:
-        return len(self._net().labels)
-
-    @method()
-    def GetClassLabel(self, index: Any, /) -> str:
-        net = self._net()
-        return net.labels[class_index(self, index, len(net.labels))]
-
-    @method()
-    def GetClassDesc(self, index: Any, /) -> str:
-        net = self._net()
-        return net.labels[class_index(self, index, len(net.labels))]
-
-    @method()
     def GetClassColor(self, index: Any, /) -> tuple[float, float, float, float]:
         """(r, g, b, a) of the class, 0-255."""
         net = self._net()
@@ -269,7 +252,7 @@ class segNet(tensorNet):
         )
 
 
-class backgroundNet(tensorNet):
+class backgroundNet(NamedNetwork):
     """Background removal: keeps the foreground of an image."""
 
     def __init__(
@@ -345,10 +328,6 @@ class backgroundNet(tensorNet):
 
         rgb, alpha = self._timed(infer)
         _cuda.store_rgb(target._view(), fmt, rgb, alpha)
-
-    @method()
-    def GetNetworkName(self) -> str:
-        return self._net().network.model.rsplit("/", 1)[-1]
 
     @staticmethod
     def Usage() -> str:
