@@ -5,11 +5,15 @@ On a Jetson the CPU and the GPU share mapped memory: `host_view()` gives the cud
 numpy array over the same bytes (jetson_utils.cudaToNumpy), so drawing with OpenCV and the JPEG
 encode read it in place, with no copy. GPU work is asynchronous, so `host_view()` first waits
 for it (cudaDeviceSynchronize); the pipeline asks for one view per frame, before it draws.
+
+Copies of a cudaImage come from an ImagePool: mapped memory is slow to allocate (it is pinned
+host memory), so buffers are reused once no frame holds them any more.
 """
 
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import Any
 
 import numpy as np
@@ -34,11 +38,39 @@ def host_view(image: Any) -> np.ndarray:
     return cuda.cudaToNumpy(image)
 
 
-def copy_of(image: Any) -> Any:
-    """A copy of the image to draw on, of the same kind: on the GPU for a cudaImage."""
-    if not is_cuda(image):
-        return image.copy()
-    cuda = _jetson_utils()
-    copy = cuda.cudaAllocMapped(like=image)
-    cuda.cudaMemcpy(copy, image)
-    return copy
+class ImagePool:
+    """Copies of images, of the same kind: a numpy copy for a numpy array; for a cudaImage, a
+    GPU-to-GPU copy into a mapped cudaImage of this pool that nothing else holds any more.
+
+    A buffer is free when the pool's own list is its only holder (CPython's reference count):
+    a Frame, a network still working on it, or an encoder keeps it from being written over.
+    Buffers of another size or format than the newest image's are let go."""
+
+    def __init__(self) -> None:
+        self._images: list[Any] = []
+
+    def copy(self, image: Any) -> Any:
+        if not is_cuda(image):
+            return image.copy()
+        cuda = _jetson_utils()
+        target = self._free_like(image)
+        if target is None:
+            target = cuda.cudaAllocMapped(like=image)
+            self._images.append(target)
+        cuda.cudaMemcpy(target, image)
+        return target
+
+    def __len__(self) -> int:
+        return len(self._images)
+
+    def _free_like(self, image: Any) -> Any:
+        shape = (image.width, image.height, image.format)
+        self._images = [held for held in self._images if _shape(held) == shape]
+        for index in range(len(self._images)):
+            if sys.getrefcount(self._images[index]) <= 2:  # the list's, and the argument's
+                return self._images[index]
+        return None
+
+
+def _shape(image: Any) -> tuple[int, int, str]:
+    return image.width, image.height, image.format

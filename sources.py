@@ -20,6 +20,8 @@ from urllib.parse import urlparse
 import cv2
 import numpy as np
 
+from images import ImagePool
+
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
 FLIP_METHODS = (
     "none",
@@ -247,14 +249,16 @@ class JetsonSource:
         self.description = f"{spec.uri} (jetson_utils.videoSource)"
         self.pace = None
         self._ends = _names_a_file(spec.uri)  # a file ends; a camera or a stream is lost
+        self._frames = ImagePool()
         try:
             self._source = jetson_utils.videoSource(spec.uri, argv=argv)
         except Exception as error:  # jetson-utils raises a bare Exception on failure
             raise SourceError(f"{spec.uri}: {error}") from error
 
     def read(self) -> Any:
-        """The next frame as a bgr8 cudaImage in mapped memory (images.py): no copy to the
-        CPU here; the pipeline reads it in place after its one synchronize per frame."""
+        """The next frame as a bgr8 cudaImage in mapped memory (images.py), copied on the GPU
+        out of the capture ring; no copy to the CPU here: the pipeline reads it in place after
+        its one synchronize per frame."""
         try:
             image = self._source.Capture(format="bgr8", timeout=1000)
         except Exception as error:  # jetson-utils raises at the end of a stream and on errors
@@ -263,7 +267,9 @@ class JetsonSource:
             raise SourceError(f"{self.description}: {error}") from error
         if image is None:  # jetson-utils' timeout
             raise SourceError(f"{self.description}: no frame within 1 s")
-        return image
+        # Capture's image is one of the source's --num-buffers (4) ring buffers, which later
+        # captures write over: a frame a slow network still holds must not change under it.
+        return self._frames.copy(image)
 
     def close(self) -> None:
         self._source.Close()

@@ -29,7 +29,7 @@ import numpy as np
 from broadcast import Broadcaster, EncodedFrame
 from draw import draw_label
 from frame import Frame
-from images import copy_of, host_view
+from images import ImagePool, host_view
 from meters import Average, RateMeter
 from mjpeg import encode_part
 from model import NETWORK_TYPES, ModelSlot
@@ -310,6 +310,7 @@ class Pipeline:
         ]
         self._started = time.monotonic()
         self._output = RateMeter()
+        self._canvases = ImagePool()  # the annotated copies, reused (images.py)
         self._encode_ms = Average()
         self._latency_ms = Average()
         self._dropped = 0
@@ -476,7 +477,7 @@ class Pipeline:
         overlay_stats = self.overlay_stats
         if not results and not overlay_stats:
             return host_view(frame.image)
-        annotated = host_view(copy_of(frame.image))  # copied on the GPU for a cudaImage
+        annotated = host_view(self._canvases.copy(frame.image))  # on the GPU for a cudaImage
         for network in self.networks.values():  # drawn in NETWORK_TYPES order
             if network.type in results:
                 network.draw(annotated, results[network.type])

@@ -344,3 +344,35 @@ def test_a_captured_cuda_frame_goes_through_with_no_host_copy_and_one_sync(jetso
     assert red > 150 and blue < 90 and green < 90, "BGR kept from capture to JPEG"
     detection = server.get("/detection/results").json()
     assert detection["detections"] and detection["detections"][0]["label"] == "person"
+
+
+def test_a_frame_held_while_the_capture_ring_turns_over_keeps_its_pixels(jetson):
+    """jetson-utils captures into a ring of --num-buffers (4) images and writes over them; a
+    frame a slow network holds must not change under it. Dropped frames' buffers are reused."""
+    source = open_source(InputSpec(uri="fake://pattern"))
+    assert isinstance(source, JetsonSource)
+    held = source.read()
+    pixels = np.array(jetson.utils.cudaToNumpy(held))
+    for _ in range(12):  # three turns of the ring, each frame dropped at once
+        assert source.read() is not held
+    allocations = jetson.utils.fake_counters.allocations
+    for _ in range(12):
+        source.read()
+    assert jetson.utils.fake_counters.allocations == allocations, "buffers were reused"
+    assert np.array_equal(np.asarray(jetson.utils.cudaToNumpy(held)), pixels)
+    source.close()
+
+
+def test_the_pipeline_reuses_its_gpu_buffers(jetson, start_server):
+    """After warming up, a frame costs no new mapped allocation: neither the copy out of the
+    capture ring nor the annotated copy (each cudaAllocMapped pins host memory: slow)."""
+    source = open_source(InputSpec(uri="fake://pattern?paced=1", rate=30))
+    server = start_server(source, networks=[slot_of("detection")], network_mode="async")
+    wait_for(lambda: server.get("/detection/results").json())
+    published = server.pipeline.broadcaster.latest.seq
+    wait_for(lambda: server.pipeline.broadcaster.latest.seq >= published + 10)
+    allocations = jetson.utils.fake_counters.allocations
+    published = server.pipeline.broadcaster.latest.seq
+    wait_for(lambda: server.pipeline.broadcaster.latest.seq >= published + 30)
+    server.pipeline.stop()
+    assert jetson.utils.fake_counters.allocations == allocations

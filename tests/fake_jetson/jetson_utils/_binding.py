@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import inspect
 import operator
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
@@ -141,15 +142,33 @@ def u32(value: int) -> int:
 # --- the call log ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class Call:
-    """One call of a fake binding: its name and its arguments by name, defaults filled in."""
+    """One call of a fake binding: its name and its arguments by name, defaults filled in.
 
-    name: str
-    args: dict[str, Any]
+    CUDA memory (anything with a `ptr`) is logged by weak reference and reads back as None
+    once freed: the binding keeps no reference to its arguments, and the pipeline's buffer
+    reuse (images.ImagePool) counts the references held."""
+
+    def __init__(self, name: str, args: dict[str, Any]) -> None:
+        self.name = name
+        self._args = {key: _weakly(value) for key, value in args.items()}
+
+    @property
+    def args(self) -> dict[str, Any]:
+        return {
+            key: value() if isinstance(value, weakref.ref) else value
+            for key, value in self._args.items()
+        }
 
     def __getitem__(self, key: str) -> Any:
         return self.args[key]
+
+    def __repr__(self) -> str:
+        return f"Call({self.name!r}, {self.args!r})"
+
+
+def _weakly(value: Any) -> Any:
+    return weakref.ref(value) if hasattr(type(value), "ptr") else value
 
 
 def method(parse_error: str | None = None) -> Callable[[Callable[P, R]], Callable[P, R]]:

@@ -1181,7 +1181,8 @@ def cudaFromNumpy(array: Any, isBGR: Any = 0, timestamp: Any = 0) -> cudaMemory:
 @function(fake_calls)
 def cudaToNumpy(array: Any, width: Any = 0, height: Any = 1, depth: Any = 1) -> Array:
     """A numpy array on the same (mapped) memory: no copy. Images give (height, width,
-    channels) of uint8 or float32; plain cudaMemory gives (height, width, depth) float32."""
+    channels) of uint8 or float32, and keep the image alive (its reference count counts the
+    array); plain cudaMemory gives (height, width, depth) float32."""
     columns, rows, planes = (
         arg_int(width, "width"),
         arg_int(height, "height"),
@@ -1191,7 +1192,9 @@ def cudaToNumpy(array: Any, width: Any = 0, height: Any = 1, depth: Any = 1) -> 
     if image is not None:
         if not image.mapped:
             raise _unmapped()
-        return image._view()
+        view = np.asarray(image)  # like the binding's, the array holds a reference to the image
+        assert view.base is not None and view.shape == image._view().shape
+        return view
     memory = get_memory(array)
     if memory is None:
         raise Exception(
