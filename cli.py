@@ -15,8 +15,8 @@ from catalogue import (
     is_model_file,
 )
 from model import NETWORK_TYPES
-from outputs import NotHere, Output, OutputError, open_output
-from sources import FLIP_METHODS, InputSpec, JetsonSource, Source
+from outputs import JetsonOutput, NotHere, Output, OutputError, open_output
+from sources import FLIP_METHODS, InputSpec, JetsonSource, Source, import_jetson_utils
 from stream import DEFAULT_NETWORK_MODE, NETWORK_MODES
 
 log = logging.getLogger("dashboard")
@@ -409,11 +409,15 @@ def input_spec(args: argparse.Namespace) -> InputSpec:
 
 
 def open_outputs(args: argparse.Namespace, spec: InputSpec, source: Source) -> list[Output]:
-    """The outputs --output, --output-save and --input-save ask for. A stream or display
-    --output is warned about and left out; OutputError if a file cannot be written."""
+    """The outputs --output, --output-save and --input-save ask for. On a Jetson, --output is
+    jetson_utils.videoOutput (any URI it knows); elsewhere a stream or display --output is
+    warned about and left out. OutputError if an output cannot be opened."""
     rate = args.output_rate or args.framerate or spec.rate or source.pace or DEFAULT_OUTPUT_RATE
-    outputs = []
-    asked = (("--output", args.output), ("--output-save", args.output_save))
+    outputs: list[Output] = []
+    jetson_utils = import_jetson_utils()
+    if args.output and jetson_utils is not None:
+        outputs.append(JetsonOutput(jetson_utils, args.output, jetson_output_argv(args), False))
+    asked = (("--output", None if outputs else args.output), ("--output-save", args.output_save))
     for flag, uri in (*asked, ("--input-save", args.input_save)):
         if not uri:
             continue
@@ -427,9 +431,20 @@ def open_outputs(args: argparse.Namespace, spec: InputSpec, source: Source) -> l
     return outputs
 
 
+def jetson_output_argv(args: argparse.Namespace) -> list[str]:
+    """The output options given, as jetson_utils.videoOutput's argv takes them."""
+    names = (*JETSON_OUTPUT_OPTIONS, "output_codec", "output_rate")
+    return [
+        f"--{name.replace('_', '-')}={getattr(args, name)}"
+        for name in names
+        if getattr(args, name) is not None
+    ]
+
+
 def warn_jetson_only(args: argparse.Namespace, source: Source, outputs: list[Output]) -> None:
     """One line naming the jetson-utils options given that have no effect here."""
-    names = list(JETSON_OUTPUT_OPTIONS)
+    jetson_output = any(isinstance(output, JetsonOutput) for output in outputs)
+    names = [] if jetson_output else list(JETSON_OUTPUT_OPTIONS)
     if not isinstance(source, JetsonSource):  # jetson_utils.videoSource takes the input's
         names += JETSON_INPUT_OPTIONS
     if not outputs:

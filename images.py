@@ -38,6 +38,13 @@ def host_view(image: Any) -> np.ndarray:
     return cuda.cudaToNumpy(image)
 
 
+def device_image(array: np.ndarray) -> Any:
+    """The cudaImage whose mapped memory a host_view() array is, or None for an array of the
+    CPU's own (cudaToNumpy's array holds the image as its base)."""
+    base = array.base
+    return base if base is not None and is_cuda(base) and hasattr(base, "ptr") else None
+
+
 class ImagePool:
     """Copies of images, of the same kind: a numpy copy for a numpy array; for a cudaImage, a
     GPU-to-GPU copy into a mapped cudaImage of this pool that nothing else holds any more.

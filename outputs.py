@@ -3,7 +3,8 @@ written to a video file or to images (--output, --output-save), or the captured 
 (--input-save).
 
 `open_output(uri, rate)` makes an Output from a URI, or raises OutputError with a one-line
-reason (NotHere for the network and display outputs, which need jetson-utils on a Jetson). The
+reason (NotHere for the network and display outputs, which need jetson-utils on a Jetson).
+On a Jetson, --output is a JetsonOutput instead: jetson_utils.videoOutput, any URI it knows. The
 pipeline calls `write(image, frame)` for every frame it publishes, and `close()` when it
 stops. Writing never holds the pipeline up: each output has its own writer thread, frames
 queue for it (QUEUE_FRAMES at most; a full queue drops the frame and counts it), and close()
@@ -22,13 +23,14 @@ import os
 import queue
 import threading
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlparse
 
 import cv2
 import numpy as np
 
 from frame import Frame
+from images import device_image, host_view, is_cuda
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +91,7 @@ class _QueuedOutput:
         if self._closed or self.failed:
             return
         try:
-            self._queue.put_nowait((frame.image if self.raw else image, frame.timestamp))
+            self._queue.put_nowait((host_view(frame.image) if self.raw else image, frame.timestamp))
         except queue.Full:
             self.dropped += 1
 
@@ -237,6 +239,31 @@ class ImageFileOutput(_QueuedOutput):
         if not cv2.imwrite(path, image):
             raise OSError(f"cannot write {path}")
         self.written += 1
+
+
+class JetsonOutput(_QueuedOutput):
+    """jetson_utils.videoOutput on a Jetson: every URI it knows (webrtc://, rtp://, rtsp://,
+    rtmp://, display://, a video file, images), encoded by jetson-utils. It renders the
+    annotated frame's cudaImage itself when the frame was drawn in mapped memory (images.py),
+    else a CUDA copy of the numpy picture."""
+
+    def __init__(self, jetson_utils: Any, uri: str, argv: list[str], raw: bool) -> None:
+        self._cuda = jetson_utils
+        try:
+            self._output = jetson_utils.videoOutput(uri, argv=argv)
+        except Exception as error:  # jetson-utils raises a bare Exception on failure
+            raise OutputError(f"{uri}: {error}") from error
+        super().__init__(f"{uri} (jetson_utils.videoOutput)", raw)
+
+    def _write(self, image: Any, timestamp: float) -> None:
+        picture = image if is_cuda(image) else device_image(image)
+        if picture is None:
+            picture = self._cuda.cudaFromNumpy(np.ascontiguousarray(image), isBGR=True)
+        self._output.Render(picture)
+        self.written += 1
+
+    def _finish(self) -> None:
+        self._output.Close()
 
 
 def open_output(

@@ -311,7 +311,8 @@ def _names_a_file(uri: str) -> bool:
     return urlparse(uri).scheme in ("", "file") and not uri.startswith("/dev/")
 
 
-def _import_jetson_utils():
+def import_jetson_utils() -> Any:
+    """jetson_utils where it is installed (a Jetson), else None."""
     try:
         import jetson_utils
     except ImportError:
@@ -438,7 +439,7 @@ def _video_file(capture: cv2.VideoCapture, spec: InputSpec, description: str) ->
 
 def open_source(spec: InputSpec) -> Source:
     """Open the input an --input URI names, flipped as asked; SourceError says why it cannot be."""
-    jetson_utils = _import_jetson_utils()
+    jetson_utils = import_jetson_utils()
     if jetson_utils is not None and spec.uri.strip() not in TEST_PATTERN_URIS:
         return JetsonSource(jetson_utils, spec)  # jetson-utils flips by itself
     source = _open_unflipped(spec)

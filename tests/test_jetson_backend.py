@@ -16,11 +16,13 @@ from fake_jetson import FakeJetson, installed
 
 import backends
 from catalogue import Catalogue
+from cli import input_spec, open_outputs, parse_args, warn_jetson_only
 from frame import Frame
 from helpers import validate_results, wait_for
 from model import FAILURES_BEFORE_DISABLE, NETWORK_TYPES, ModelSlot
 from networks import create_slot, load_model
 from networks.action import ClipActionModel
+from outputs import JetsonOutput
 from sources import InputSpec, JetsonSource, PatternSource, open_source
 
 # a jetson-inference name of each type, and another for the switch test
@@ -376,3 +378,32 @@ def test_the_pipeline_reuses_its_gpu_buffers(jetson, start_server):
     wait_for(lambda: server.pipeline.broadcaster.latest.seq >= published + 30)
     server.pipeline.stop()
     assert jetson.utils.fake_counters.allocations == allocations
+
+
+def test_on_a_jetson_output_goes_to_jetson_utils_video_output(jetson, start_server, caplog):
+    """Part 4: --output is jetson_utils.videoOutput, with the output options as its argv; it
+    renders the annotated frame's own cudaImage (no copy from the CPU) and is closed at stop."""
+    args = parse_args(
+        ["--input=fake://pattern?paced=1", "--output=webrtc://@:8554/output", "--bitrate=1000000"]
+    )
+    source = open_source(input_spec(args))
+    (output,) = open_outputs(args, input_spec(args), source)
+    assert isinstance(output, JetsonOutput)
+    video_output = output._output  # the fake's videoOutput, as jetson-utils made it
+    assert video_output.GetOptions()["bitrate"] == 1000000
+    warn_jetson_only(args, source, [output])
+    assert not caplog.records, "the output options have an effect"
+    server = start_server(source, networks=[slot_of("detection")], outputs=[output])
+    put = requests.put(server.url + "/stream/overlay_stats", data="true", timeout=5)
+    assert put.status_code == 200
+    wait_for(lambda: video_output.fake_frames >= 10)
+    copies = jetson.utils.fake_counters.host_to_device_copies
+    rendered = video_output.fake_frames
+    wait_for(lambda: video_output.fake_frames >= rendered + 10)
+    assert jetson.utils.fake_counters.host_to_device_copies == copies
+    server.pipeline.stop()
+    assert "Close" in calls(video_output)
+    last = video_output.fake_last_frame  # RGB
+    assert last is not None and last.shape == (240, 320, 3)
+    stats_line = last[240 - 30 :, :300]
+    assert (stats_line.min(axis=2) > 200).sum() > 100, "the annotated frame, stats line and all"
