@@ -6,10 +6,11 @@ import argparse
 import json
 import logging
 import signal
+import socket
 import ssl
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from flask import Flask, Response, abort, jsonify, render_template, request
@@ -19,6 +20,7 @@ from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 import quiet
+from broadcast import Broadcaster, Viewer
 from catalogue import (
     Catalogue,
     CustomOptions,
@@ -41,6 +43,7 @@ from priority import at_network_priority
 from sources import SourceError, open_source
 from stream import Pipeline
 from utils import MAX_BODY_BYTES, InvalidValue, ReadOnly
+from websocket_video import ClientFrames, HandshakeError, accept_key, handshake_response
 
 log = logging.getLogger("dashboard")
 # How long a thread may hold the GIL while others wait (Python's default: 5 ms). The network
@@ -72,6 +75,22 @@ def create_app(pipeline: Pipeline, title: str = "DNN Dashboard") -> Flask:
             content_type=CONTENT_TYPE,
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )
+
+    # werkzeug routes a WebSocket handshake only to a rule marked websocket=True; the plain
+    # rule answers other requests with what is missing.
+    @app.get("/video_ws", websocket=True)
+    @app.get("/video_ws")
+    def video_ws() -> Response:
+        """The video as WebSocket messages (websocket_video.py), for the page: unlike an MJPEG
+        <img>, a WebSocket does not hold one of a browser's six connections to the host."""
+        sock = request.environ.get("werkzeug.socket")
+        if sock is None:
+            abort(501, "/video_ws needs werkzeug's server (python app.py)")
+        try:
+            accept = accept_key({name.lower(): value for name, value in request.headers.items()})
+        except HandshakeError as error:
+            abort(400, str(error))
+        return Response(websocket_session(pipeline.broadcaster, sock, accept))
 
     @app.get("/snapshot.jpg")
     def snapshot() -> Response:
@@ -173,6 +192,19 @@ def read_body(limit: int) -> bytes:
     if len(body) > limit:
         abort(400, f"the body is over {limit} bytes")
     return body
+
+
+def websocket_session(
+    broadcaster: Broadcaster, sock: socket.socket, accept: str
+) -> Iterator[bytes]:
+    """The WSGI body of /video_ws: it answers the handshake on the socket itself (werkzeug
+    would answer in HTTP/1.0, and a WebSocket opens only with HTTP/1.1's 101), serves the
+    viewer until it is gone, then ends the request as a dropped connection, so that werkzeug
+    writes no response of its own after it."""
+    sock.sendall(handshake_response(accept))
+    broadcaster.serve(Viewer(sock, websocket=ClientFrames()))
+    raise ConnectionError("the WebSocket viewer has gone")
+    yield b""  # a generator: the body runs when werkzeug iterates it
 
 
 class StreamingRequestHandler(WSGIRequestHandler):

@@ -1,6 +1,8 @@
 """Fan-out of encoded frames to any number of viewers.
 
-The pipeline publishes each frame once, already framed as an MJPEG part. One fan-out thread
+The pipeline publishes each frame once, already framed as an MJPEG part and as a WebSocket
+message (websocket_video.py): a viewer of /video_feed gets the part, one of /video_ws the message,
+under the same rules. One fan-out thread
 writes it to every viewer's socket, non-blocking, so the cost per frame is a send per viewer,
 not a thread wake-up per viewer. A viewer's own HTTP thread only sends the response headers,
 hands its socket over and sleeps until the viewer is gone.
@@ -29,6 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from meters import Average
+from websocket_video import CLOSE_FRAME, ClientFrames
 
 log = logging.getLogger(__name__)
 
@@ -42,20 +45,23 @@ WOULD_BLOCK = (BlockingIOError, InterruptedError, ssl.SSLWantWriteError, ssl.SSL
 
 @dataclass(frozen=True)
 class EncodedFrame:
-    """A published frame: its sequence number, the capture index and time, the JPEG, the part."""
+    """A published frame: its sequence number, the capture index and time, the JPEG, and the
+    JPEG framed for each kind of viewer: an MJPEG part, a WebSocket message."""
 
     seq: int
     index: int
     timestamp: float
     jpeg: bytes
     part: bytes
+    message: bytes
 
 
 @dataclass(eq=False)
 class Viewer:
-    """One /video_feed connection, as the fan-out thread sees it."""
+    """One /video_feed or /video_ws connection, as the fan-out thread sees it."""
 
     sock: socket.socket
+    websocket: ClientFrames | None = None  # what a /video_ws viewer sends; None for MJPEG
     pending: memoryview | None = None  # the rest of the part being sent
     sent_seq: int = -1
     sent_bytes: int = 0  # handed to the kernel, in all
@@ -119,14 +125,23 @@ class Broadcaster:
 
     def stats(self) -> dict[str, int]:
         with self._condition:
-            viewers = len(self._viewers) + len(self._arrivals)
-        return {"viewers": viewers, "frames_skipped_for_slow_viewers": self._skipped}
+            viewers = [*self._viewers, *self._arrivals]
+        return {
+            "viewers": len(viewers),
+            "websocket_viewers": sum(viewer.websocket is not None for viewer in viewers),
+            "frames_skipped_for_slow_viewers": self._skipped,
+        }
 
     def parts_for_viewer(self, sock: socket.socket) -> Iterator[bytes]:
         """The WSGI body of /video_feed. Its first (empty) chunk makes the server send the
         headers; then the socket belongs to the fan-out thread until the viewer is gone."""
         yield b""
-        viewer = Viewer(sock)
+        self.serve(Viewer(sock))
+
+    def serve(self, viewer: Viewer) -> None:
+        """Hand the viewer's socket, its response head sent, to the fan-out thread, and wait
+        until the viewer is gone."""
+        sock = viewer.sock
         sock.setblocking(False)
         with self._condition:
             self._arrivals.append(viewer)
@@ -192,12 +207,13 @@ class Broadcaster:
                 continue
             if viewer.pending is not None or viewer.sent_seq >= frame.seq:
                 continue
-            if not self._link_ready(viewer, len(frame.part)):
+            data = frame.part if viewer.websocket is None else frame.message
+            if not self._link_ready(viewer, len(data)):
                 continue  # the link is still busy with earlier frames
             if viewer.sent_seq >= 0:
                 self._skipped += frame.seq - viewer.sent_seq - 1
             viewer.sent_seq = frame.seq
-            viewer.pending = memoryview(frame.part)
+            viewer.pending = memoryview(data)
             self._send(viewer)
 
     @staticmethod
@@ -250,11 +266,17 @@ class Broadcaster:
             self._selector.modify(viewer.sock, wanted, viewer)
 
     def _check_hangup(self, viewer: Viewer) -> None:
-        """A viewer's socket is readable: bytes we have no use for, an error (it is gone), or
-        the end of what it sends. That end may be a half-close, so it keeps getting frames:
-        if it has gone, the next sends fail."""
+        """A viewer's socket is readable: bytes we have no use for (but a WebSocket's close
+        frame), an error (it is gone), or the end of what it sends. That end may be a
+        half-close, so it keeps getting frames: if it has gone, the next sends fail."""
         try:
-            if viewer.sock.recv(4096):
+            data = viewer.sock.recv(4096)
+            if data and viewer.websocket is not None:
+                viewer.websocket.feed(data)
+                if viewer.websocket.closed:
+                    self._close_websocket(viewer)
+                return
+            if data:
                 return
         except WOULD_BLOCK:
             return
@@ -283,6 +305,14 @@ class Broadcaster:
                 viewer.acknowledged = acknowledged
                 if now - viewer.last_progress > STALL_LIMIT_S:
                     self._drop(viewer)
+
+    def _close_websocket(self, viewer: Viewer) -> None:
+        """Answer a browser's close frame with ours, unless a message is half sent (a close
+        frame in its middle would be garbage), and let the viewer go."""
+        if viewer.pending is None:
+            with contextlib.suppress(OSError):
+                viewer.sock.send(CLOSE_FRAME)
+        self._drop(viewer)
 
     def _drop(self, viewer: Viewer) -> None:
         if viewer in self._viewers:

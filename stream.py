@@ -37,6 +37,7 @@ from priority import lower_this_thread
 from results import Result
 from sources import Source
 from utils import PropertyRegistry, attribute_property, rest_property
+from websocket_video import video_message
 
 if TYPE_CHECKING:
     from outputs import Output
@@ -513,6 +514,7 @@ class Pipeline:
                 frame.timestamp,
                 jpeg,
                 encode_part(jpeg, frame.index, frame.timestamp),
+                video_message(jpeg, frame.index, frame.timestamp),
             )
         )
         self._output.tick()

@@ -1,10 +1,12 @@
-"""Fan-out benchmark: the dashboard's MJPEG stream to N viewers, against the naive pattern.
+"""Fan-out benchmark: the dashboard's MJPEG stream to N viewers, against the naive pattern,
+and its WebSocket video (/video_ws, the page's) to the same N.
 
 Starts `python app.py` (the 640x480 30 fps test pattern) as a subprocess, connects N viewers
-from this process (asyncio, raw sockets, parsed with mjpeg.MjpegParser) and measures, over a
-window after a warm-up: per-viewer fps, latency (arrival minus the part's X-Timestamp), the
-server's CPU and RSS, and the time to the first frame. Then one slow viewer among ten normal
-ones, and the same N against bench/naive_server.py (one capture and encoder per viewer).
+from this process (asyncio, raw sockets, parsed with mjpeg.MjpegParser or
+websocket_video.VideoMessages) and measures, over a window after a warm-up: per-viewer fps,
+latency (arrival minus the frame's capture time), the server's CPU and RSS, and the time to
+the first frame. Then one slow viewer among ten normal ones, the same N over WebSockets, and
+the same N against bench/naive_server.py (one capture and encoder per viewer).
 It prints figures, never pass/fail.
 
     python -m bench.fanout [--viewers 1,10,50,100,200] [--seconds 8] [--json out.json]
@@ -33,10 +35,15 @@ import numpy as np
 import psutil
 
 from mjpeg import MjpegParser
+from websocket_video import VideoMessages
 
 REPO = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 REQUEST = b"GET /video_feed HTTP/1.0\r\nHost: bench\r\n\r\n"
+WEBSOCKET_REQUEST = (
+    b"GET /video_ws HTTP/1.1\r\nHost: bench\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    b"Sec-WebSocket-Key: YmVuY2gtZmFuLW91dC1rZXk=\r\nSec-WebSocket-Version: 13\r\n\r\n"
+)
 READ_BUFFER = 256 * 1024
 SLOW_CHUNK = 2048
 STARTUP_TIMEOUT_S = 30.0
@@ -67,29 +74,42 @@ class Window:
 
 @dataclass
 class Viewer:
-    """One viewer's bookkeeping: skips the HTTP response head, parses parts, records arrivals."""
+    """One viewer's bookkeeping: skips the HTTP response head, parses parts (or WebSocket
+    messages), records arrivals."""
 
+    websocket: bool = False
     connect_start: float = 0.0
     first_part: float | None = None
     arrivals: list[tuple[float, float, int]] = field(default_factory=list)  # time, lag, bytes
     error: str | None = None
     _head: bytearray | None = field(default_factory=bytearray)
     _parser: MjpegParser = field(default_factory=lambda: MjpegParser(keep_body=False))
+    _messages: VideoMessages = field(default_factory=VideoMessages)
+
+    @property
+    def request(self) -> bytes:
+        return WEBSOCKET_REQUEST if self.websocket else REQUEST
 
     def feed(self, data: memoryview) -> None:
-        """Take bytes as received; ValueError on a response that is not a 200 stream."""
+        """Take bytes as received; ValueError on a response that is not a 200 stream (101
+        for a WebSocket)."""
         if self._head is not None:
             self._head += data
             end = self._head.find(b"\r\n\r\n")
             if end < 0:
                 return
             status = bytes(self._head[: self._head.find(b"\r\n")])
-            if status.split(b" ")[1:2] != [b"200"]:
+            if status.split(b" ")[1:2] != [b"101" if self.websocket else b"200"]:
                 raise ValueError(f"response {status.decode('latin-1')!r}")
             data, self._head = memoryview(bytes(self._head[end + 4 :])), None
         now = time.time()
-        for part in self._parser.feed(data):
-            self.arrivals.append((now, now - part.timestamp, int(part.headers["content-length"])))
+        if self.websocket:
+            frames = [(stamp, len(jpeg)) for _, stamp, jpeg in self._messages.feed(data)]
+        else:
+            parts = self._parser.feed(data)
+            frames = [(part.timestamp, int(part.headers["content-length"])) for part in parts]
+        for timestamp, size in frames:
+            self.arrivals.append((now, now - timestamp, size))
             if self.first_part is None:
                 self.first_part = now
 
@@ -112,7 +132,7 @@ class ViewerProtocol(asyncio.BufferedProtocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self._transport = transport
-        transport.write(REQUEST)
+        transport.write(self._viewer.request)
 
     def get_buffer(self, sizehint: int) -> bytearray:
         return self._buffer
@@ -299,11 +319,11 @@ async def wait_idle(server: Server) -> None:
         await asyncio.sleep(0.1)
 
 
-async def late_joiners(port: int, count: int = 5) -> list[float]:
+async def late_joiners(port: int, websocket: bool, count: int = 5) -> list[float]:
     """Seconds to the first frame of viewers joining one at a time while the others watch."""
     times = []
     for _ in range(count):
-        viewer = Viewer()
+        viewer = Viewer(websocket)
         task = asyncio.create_task(watch(port, viewer))
         while viewer.first_part is None and viewer.error is None and not task.done():
             await asyncio.sleep(0.0005)
@@ -315,12 +335,17 @@ async def late_joiners(port: int, count: int = 5) -> list[float]:
 
 
 async def observe(
-    server: Server, count: int, warmup: float, seconds: float, slow: tuple[float, int] | None = None
+    server: Server,
+    count: int,
+    warmup: float,
+    seconds: float,
+    slow: tuple[float, int] | None = None,
+    websocket: bool = False,
 ) -> tuple[list[Viewer], Viewer | None, Window, list[float]]:
-    """Connect `count` viewers (and a slow one, given its rate and rcvbuf) all at once, warm
-    up, measure one window, time a few late joiners, disconnect everyone and wait for the
-    server to be idle again."""
-    viewers = [Viewer() for _ in range(count)]
+    """Connect `count` viewers (MJPEG, or WebSocket ones; and a slow MJPEG one, given its
+    rate and rcvbuf) all at once, warm up, measure one window, time a few late joiners,
+    disconnect everyone and wait for the server to be idle again."""
+    viewers = [Viewer(websocket) for _ in range(count)]
     tasks = [asyncio.create_task(watch(server.port, viewer)) for viewer in viewers]
     slow_viewer: Viewer | None = None
     if slow:
@@ -329,7 +354,7 @@ async def observe(
     try:
         await asyncio.sleep(warmup)
         window = await measure_window(server, seconds)
-        joins = await late_joiners(server.port)
+        joins = await late_joiners(server.port, websocket)
     finally:
         for task in tasks:
             task.cancel()
@@ -456,20 +481,24 @@ def progress(message: str) -> None:
 
 
 async def each_count(
-    server: Server, counts: list[int], args: argparse.Namespace
+    server: Server, counts: list[int], args: argparse.Namespace, websocket: bool = False
 ) -> dict[int, Figures]:
     """The figures of one window for each number of viewers."""
     results = {}
     for count in counts:
-        progress(f"{server.name}: {count} viewers ...")
-        viewers, _, window, joins = await observe(server, count, args.warmup, args.seconds)
+        kind = "WebSocket" if websocket else "MJPEG"
+        progress(f"{server.name}: {count} {kind} viewers ...")
+        viewers, _, window, joins = await observe(
+            server, count, args.warmup, args.seconds, websocket=websocket
+        )
         results[count] = figures(viewers, window, joins)
     return results
 
 
 async def bench_ours(
     counts: list[int], args: argparse.Namespace
-) -> tuple[dict[int, Figures], SlowFigures]:
+) -> tuple[dict[int, Figures], SlowFigures, dict[int, Figures]]:
+    """MJPEG for each count, the slow viewer, then WebSockets for each count."""
     slow = (args.slow_rate * 1000, args.slow_rcvbuf)
     with running_server("ours", "app.py") as server:
         results = await each_count(server, counts, args)
@@ -478,7 +507,8 @@ async def bench_ours(
             server, args.slow_normal, args.warmup, args.seconds, slow
         )
         assert slow_viewer is not None
-        return results, slow_figures(slow_viewer, normal, window, *slow)
+        websockets = await each_count(server, counts, args, websocket=True)
+        return results, slow_figures(slow_viewer, normal, window, *slow), websockets
 
 
 async def bench_naive(counts: list[int], args: argparse.Namespace) -> dict[int, Figures]:
@@ -596,12 +626,34 @@ def report_slow(slow: SlowFigures) -> list[str]:
     ]
 
 
+def report_websocket(mjpeg: dict[int, Figures], websocket: dict[int, Figures]) -> list[str]:
+    lines = [
+        "## The page's WebSocket video (/video_ws) against MJPEG (/video_feed), same server",
+        "",
+        "| viewers | MJPEG CPU % | WebSocket CPU % | MJPEG fps min | WebSocket fps min "
+        "| WebSocket latency median / p95 ms | CPU ms per delivered frame, MJPEG / WebSocket "
+        "| WebSocket failed |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for count, row in websocket.items():
+        other = mjpeg[count]
+        lines.append(
+            f"| {count} | {cell(other.cpu_percent)} | {cell(row.cpu_percent)} "
+            f"| {cell(other.fps_min)} | {cell(row.fps_min)} "
+            f"| {cell(row.latency_median_ms)} / {cell(row.latency_p95_ms)} "
+            f"| {cell(cpu_ms_per_frame(other), 3)} / {cell(cpu_ms_per_frame(row), 3)} "
+            f"| {row.failed} |"
+        )
+    return lines
+
+
 def report(
     info: dict,
     args: argparse.Namespace,
     ours: dict[int, Figures],
     naive: dict[int, Figures],
     slow: SlowFigures,
+    websocket: dict[int, Figures],
 ) -> str:
     lines = [
         "# MJPEG fan-out benchmark",
@@ -617,6 +669,8 @@ def report(
         *report_notes(ours, naive),
         "",
         *report_slow(slow),
+        "",
+        *report_websocket(ours, websocket),
     ]
     return "\n".join(lines)
 
@@ -660,10 +714,10 @@ def parse_args() -> argparse.Namespace:
 
 
 async def bench(args: argparse.Namespace) -> None:
-    ours, slow = await bench_ours(args.counts, args)
+    ours, slow, websocket = await bench_ours(args.counts, args)
     naive = await bench_naive(args.counts, args)
     info = machine()
-    print(report(info, args, ours, naive, slow))
+    print(report(info, args, ours, naive, slow, websocket))
     if args.json:
         Path(args.json).write_text(
             json.dumps(
@@ -674,6 +728,7 @@ async def bench(args: argparse.Namespace) -> None:
                     "ours": {n: asdict(row) for n, row in ours.items()},
                     "naive": {n: asdict(row) for n, row in naive.items()},
                     "slow_viewer": asdict(slow),
+                    "websocket": {n: asdict(row) for n, row in websocket.items()},
                 },
                 indent=2,
             )

@@ -155,20 +155,14 @@ const Dashboard = (() => {
     return key.split(".").reduce((value, part) => (value == null ? value : value[part]), stats);
   }
 
-  // An MJPEG <img> freezes for good when its connection ends, and it tells only when the
-  // connection fails, not when the server closes it (as it does when it stops). So the video
-  // is reconnected after an error, and when /stats shows the server back or restarted.
-  const video = {serverLost: false, uptime: null};
-
-  function reconnectVideo() {
-    document.getElementById("video").src = `/video_feed?t=${Date.now()}`;
-  }
+  // The video (video.js) is reconnected when /stats shows the server back or restarted.
+  const server = {lost: false, uptime: null};
 
   function followServer(stats) {
-    const restarted = video.uptime !== null && stats.uptime_s < video.uptime;
-    if (video.serverLost || restarted) reconnectVideo();
-    video.serverLost = false;
-    video.uptime = stats.uptime_s;
+    const restarted = server.uptime !== null && stats.uptime_s < server.uptime;
+    if (server.lost || restarted) Video.reconnect();
+    server.lost = false;
+    server.uptime = stats.uptime_s;
   }
 
   // What /stats says of the networks being loaded; a load asked for after this request was
@@ -212,7 +206,7 @@ const Dashboard = (() => {
       state.className = "badge " + (stats.source.state === "online" ? "text-bg-success"
         : "text-bg-danger");
     } catch (error) {
-      video.serverLost = true;
+      server.lost = true;
       const state = document.getElementById("source-state");
       state.textContent = "server unreachable";
       state.className = "badge text-bg-danger";
@@ -254,8 +248,7 @@ const Dashboard = (() => {
   }
 
   function start() {
-    document.getElementById("video").addEventListener("error",
-      () => setTimeout(reconnectVideo, 2000));
+    Video.start();
     followStats();
     setInterval(followProperties, POLL_MS);
     setInterval(followStats, POLL_MS);

@@ -32,13 +32,15 @@ def open_page(browser):
     """Open the dashboard; the page records every request it makes."""
     contexts = []
 
-    def open_(server, width: int = 1280, height: int = 900) -> Page:
+    def open_(server, width: int = 1280, height: int = 900, path: str = "/") -> Page:
         context = browser.new_context(viewport={"width": width, "height": height})
         contexts.append(context)
         page = context.new_page()
         page.requests = []
         page.on("request", lambda request: page.requests.append(request))
-        page.goto(server.url + "/", wait_until="load")
+        page.websockets = []
+        page.on("websocket", lambda socket: page.websockets.append(socket.url))
+        page.goto(server.url + path, wait_until="load")
         return page
 
     yield open_
@@ -65,7 +67,8 @@ def test_page_loads_everything_from_the_server_itself(server, open_page):
     }
     assert hosts == {"127.0.0.1"}, [request.url for request in page.requests]
     paths = {urlparse(request.url).path for request in page.requests}
-    assert {"/", "/video_feed", "/static/dashboard.js"} <= paths
+    assert {"/", "/static/video.js", "/static/dashboard.js"} <= paths
+    assert page.websockets == [f"ws://127.0.0.1:{server.port}/video_ws"]
     assert any(path.startswith("/bootstrap/static/") for path in paths)
     assert "system-ui" in page.evaluate("getComputedStyle(document.body).fontFamily"), (
         "Bootstrap's CSS applied"
@@ -73,9 +76,13 @@ def test_page_loads_everything_from_the_server_itself(server, open_page):
     assert page.evaluate("typeof bootstrap") == "object"  # Bootstrap's JS loaded
 
 
+VIDEO_SHOWN = "Number(document.getElementById('video').dataset.frames) > 0"
+
+
 def test_video_shows_frames_that_change(server, open_page):
     page = open_page(server)
-    page.wait_for_function("document.getElementById('video').naturalWidth > 0")
+    page.wait_for_function(VIDEO_SHOWN)
+    assert page.locator("#video").get_attribute("data-transport") == "websocket"
     first = video_pixels(page)
     wait_for(lambda: np.abs(video_pixels(page).astype(int) - first).mean() > 1)
 
@@ -195,10 +202,12 @@ def test_network_cards_show_results_timing_and_switch_networks(start_server, cat
     wait_for(lambda: server_value(server, "/detection/enabled") is False)
 
 
-def test_video_comes_back_when_the_server_restarts(start_server, open_page):
+@pytest.mark.parametrize("transport", ["websocket", "mjpeg"])
+def test_video_comes_back_when_the_server_restarts(start_server, open_page, transport):
     first = start_server()
-    page = open_page(first)
-    page.wait_for_function("document.getElementById('video').naturalWidth > 0")
+    page = open_page(first, path=f"/?video={transport}")
+    page.wait_for_function(VIDEO_SHOWN)
+    assert page.locator("#video").get_attribute("data-transport") == transport
     first.stop()  # closes the MJPEG response cleanly: the <img> fires no error
     page.wait_for_function(
         "document.getElementById('source-state').textContent === 'server unreachable'"
@@ -298,3 +307,57 @@ def test_a_server_restarted_with_other_settings_asks_for_a_reload(start_server, 
     )
     badge = page.locator("#ctl-classification-confidence_threshold-value")
     assert badge.text_content() == "0.05"  # the last value known, not NaN
+
+
+# A network that drops WebSockets: each one closes without a frame.
+BROKEN_WEBSOCKETS = """
+window.WebSocket = class extends EventTarget {
+  constructor(url) { super(); setTimeout(() => this.onclose && this.onclose({}), 50); }
+  close() {}
+};
+"""
+
+
+def test_the_page_falls_back_to_mjpeg_when_websockets_fail(server, browser):
+    context = browser.new_context()
+    try:
+        context.add_init_script(BROKEN_WEBSOCKETS)
+        page = context.new_page()
+        page.goto(server.url + "/", wait_until="load")
+        page.wait_for_function("document.getElementById('video').dataset.transport === 'mjpeg'")
+        page.wait_for_function(VIDEO_SHOWN)
+        wait_for(lambda: server.pipeline.broadcaster.stats()["viewers"] == 1)
+        assert server.pipeline.broadcaster.stats()["websocket_viewers"] == 0
+        first = video_pixels(page)
+        wait_for(lambda: np.abs(video_pixels(page).astype(int) - first).mean() > 1)
+    finally:
+        context.close()
+
+
+def test_twenty_tabs_all_show_live_video_and_working_controls(server, browser):
+    """Six MJPEG <img> tabs take the six connections Chromium keeps per host, and a seventh
+    cannot load; over WebSockets twenty tabs of one browser all play."""
+    context = browser.new_context(viewport={"width": 800, "height": 600})
+    try:
+        pages = []
+        for _ in range(20):
+            page = context.new_page()
+            page.goto(server.url + "/", wait_until="load", timeout=15000)
+            pages.append(page)
+        wait_for(lambda: server.pipeline.broadcaster.stats()["websocket_viewers"] == 20)
+        for page in pages:
+            page.wait_for_function(VIDEO_SHOWN)
+        counts = [int(page.locator("#video").get_attribute("data-frames")) for page in pages]
+        for page, count in zip(pages, counts, strict=True):  # each keeps playing
+            page.wait_for_function(
+                f"Number(document.getElementById('video').dataset.frames) > {count}"
+            )
+        last = pages[-1]
+        last.locator("#ctl-stream-jpeg_quality").fill("55")
+        last.locator("#ctl-stream-jpeg_quality").dispatch_event("change")
+        wait_for(lambda: server_value(server, "/stream/jpeg_quality") == 55)
+        pages[0].wait_for_function(
+            "document.getElementById('ctl-stream-jpeg_quality').value === '55'"
+        )
+    finally:
+        context.close()

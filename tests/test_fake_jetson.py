@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pytest
+
 from fake_jetson import FAKE_DIR, FakeJetson, installed
 
 

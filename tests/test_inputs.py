@@ -10,9 +10,9 @@ import threading
 import cv2
 import numpy as np
 import pytest
-from fake_jetson import installed
 
 import sources
+from fake_jetson import installed
 from helpers import wait_for
 from mjpeg_client import MjpegViewer, decode
 from sources import (

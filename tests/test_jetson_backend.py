@@ -12,11 +12,11 @@ import cv2
 import numpy as np
 import pytest
 import requests
-from fake_jetson import FakeJetson, installed
 
 import backends
 from catalogue import Catalogue
 from cli import input_spec, open_outputs, parse_args, warn_jetson_only
+from fake_jetson import FakeJetson, installed
 from frame import Frame
 from helpers import validate_results, wait_for
 from model import FAILURES_BEFORE_DISABLE, NETWORK_TYPES, ModelSlot

@@ -15,10 +15,10 @@ import cv2
 import numpy as np
 import pytest
 import requests
-from fake_jetson import installed
 
 from catalogue import Catalogue, CustomOptions, ModelError, read_colors
 from cli import custom_options, input_spec, parse_args, warn_jetson_only
+from fake_jetson import installed
 from helpers import DATA, ROOT, StillPerson, frame_of, free_port, run_app, start_app, wait_for
 from networks import load_model
 from networks.detection import DetectionModel

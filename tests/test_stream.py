@@ -144,6 +144,6 @@ def test_stats_report_rates_latency_viewers_and_source(server):
     assert server.get("/healthz").json() == {"status": "ok", "source": "online"}
 
 
-def test_page_shows_the_video_feed(server):
+def test_page_has_the_video_and_its_script(server):
     page = server.get("/").text
-    assert 'src="/video_feed"' in page
+    assert 'id="video"' in page and 'src="/static/video.js"' in page
