@@ -42,7 +42,7 @@ HOST = "127.0.0.1"
 REQUEST = b"GET /video_feed HTTP/1.0\r\nHost: bench\r\n\r\n"
 WEBSOCKET_REQUEST = (
     b"GET /video_ws HTTP/1.1\r\nHost: bench\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-    b"Sec-WebSocket-Key: YmVuY2gtZmFuLW91dC1rZXk=\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    b"Sec-WebSocket-Key: YmVuY2gtZmFub3V0LWtleQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
 )
 READ_BUFFER = 256 * 1024
 SLOW_CHUNK = 2048
