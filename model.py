@@ -28,6 +28,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 import numpy as np
 
+from draw import Overlay
 from frame import Frame
 from images import host_view, is_cuda
 from meters import Average, RateMeter
@@ -81,7 +82,7 @@ def configure(backend: object, settings: Any) -> None:
 
 class Model(Generic[R]):
     """One loaded network of one type. Subclasses set `type`, `Settings` (and `needs`), and
-    implement process() (the frame's typed result) and draw() (its overlay, in place).
+    implement process() (the frame's typed result) and draw_overlay() (its overlay, in place).
 
     `settings` is the copy of the live settings that process() and draw() read; the ModelSlot
     hands the model a fresh copy at each frame boundary, so no request changes it mid-frame.
@@ -105,7 +106,19 @@ class Model(Generic[R]):
         that ran on the same frame."""
         raise NotImplementedError
 
-    def draw(self, image: np.ndarray, result: R) -> None:
+    def draw(self, image: np.ndarray, result: R, overlay: Overlay | None = None) -> None:
+        """Draw a result on `image`, in place. `overlay` is the frame's, shared by the networks
+        drawn on it (stream.draw_overlays), which draws their labels last; without one the
+        result is drawn alone, its labels included."""
+        if overlay is not None:
+            self.draw_overlay(overlay, result)
+            return
+        alone = Overlay(image)
+        self.draw_overlay(alone, result)
+        alone.finish()
+
+    def draw_overlay(self, overlay: Overlay, result: R) -> None:
+        """Draw a result's shapes on overlay.image and place its labels in the overlay."""
         raise NotImplementedError
 
     def take_over(self, previous: Model[Any]) -> None:
@@ -257,9 +270,9 @@ class ModelSlot:
         frame `index`; the network may already be a frame ahead of the drawing)."""
         return next((r for r in reversed(self._recent) if r.frame <= index), None)
 
-    def draw(self, image: np.ndarray, result: Result) -> None:
+    def draw(self, image: np.ndarray, result: Result, overlay: Overlay | None = None) -> None:
         try:
-            self.model.draw(image, result)
+            self.model.draw(image, result, overlay)
         except Exception as error:
             self._draw_failed = True
             self._fail(error, "drawing: ")

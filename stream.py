@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 
 from broadcast import Broadcaster, EncodedFrame
-from draw import draw_label
+from draw import BLACK, Overlay
 from frame import Frame
 from images import ImagePool, host_view
 from meters import Average, RateMeter
@@ -52,6 +52,8 @@ OFFLINE_REPUBLISH_S = 1.0
 STABLE_ONLINE_S = 5.0  # an input online this long again starts its backoff from the start
 THROTTLE_SLICE_S = 0.1
 STOP_WAIT_S = 1.5
+BANNER_RED = (0, 0, 160)
+BANNER_SCALE = 1.4  # times the frame's text scale
 
 
 class LatestFrame:
@@ -203,9 +205,32 @@ def encode_jpeg(image: np.ndarray, quality: int) -> bytes:
 
 
 def draw_offline_banner(image: np.ndarray, text: str) -> np.ndarray:
+    """A copy of the image with a banner bottom left saying what became of the input."""
     marked = image.copy()
-    draw_label(marked, text, (10, marked.shape[0] - 12), background=(0, 0, 160), scale=0.7)
+    overlay = Overlay(marked)
+    overlay.place_in_corner(overlay.panel([text], BANNER_RED, BANNER_SCALE), "bottom-left")
+    overlay.finish()
     return marked
+
+
+def draw_overlays(
+    image: np.ndarray,
+    networks: Iterable[ModelSlot],
+    results: Mapping[str, Result],
+    stats: str | None = None,
+) -> Overlay:
+    """Draw the results of the networks on the image in place, in the networks' order, and the
+    stats line if given. The stats line takes its place first (bottom left); the networks
+    place their labels where they cover no other, and all labels are drawn last, on top of
+    every tint, box and skeleton. The Overlay, which knows where the labels went."""
+    overlay = Overlay(image, results)
+    if stats is not None:
+        overlay.place_in_corner(overlay.panel([stats], BLACK), "bottom-left")
+    for network in networks:
+        if network.type in results:
+            network.draw(image, results[network.type], overlay)
+    overlay.finish()
+    return overlay
 
 
 def network_groups(slots: Iterable[ModelSlot]) -> list[list[ModelSlot]]:
@@ -479,16 +504,13 @@ class Pipeline:
         if not results and not overlay_stats:
             return host_view(frame.image)
         annotated = host_view(self._canvases.copy(frame.image))  # on the GPU for a cudaImage
-        for network in self.networks.values():  # drawn in NETWORK_TYPES order
-            if network.type in results:
-                network.draw(annotated, results[network.type])
-        if not overlay_stats:
-            return annotated
-        text = (
+        stats = (
             f"in {self.capture.meter.rate():.1f} fps  out {self._output.rate():.1f} fps  "
             f"latency {self._latency_ms.value or 0:.0f} ms"
+            if overlay_stats
+            else None
         )
-        draw_label(annotated, text, (8, annotated.shape[0] - 10))
+        draw_overlays(annotated, self.networks.values(), results, stats)  # NETWORK_TYPES order
         return annotated
 
     def _throttle(self) -> None:

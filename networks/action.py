@@ -46,11 +46,12 @@ from typing import Protocol
 
 import numpy as np
 
-from draw import draw_label
+from draw import Overlay
 from frame import Frame
 from model import NO_INPUTS, Inputs, Model, configure, setting
-from networks.pose import PoseEstimator
-from results import ActionResult, PoseResult, class_label
+from networks.pose import PoseEstimator, extent, person_colour
+from placement import Rect
+from results import ActionResult, Pose, PoseResult, class_label
 
 ACTIONS = ("hands_up", "waving", "squatting", "walking", "falling", "standing")
 SIDES = ("left", "right")
@@ -96,6 +97,11 @@ STANDING_KNEE_ANGLE = (140.0, 160.0)
 STANDING_HIP_HEIGHT = (1.1, 1.4)
 STILL_WINDOW_S = 1.0
 STILL_TRAVEL = (0.3, 0.1)  # hip centre's largest move from its mean: moving .. still
+
+# Drawing: the label's colour with no person to point at, and when no action is sure enough
+ACTION_RED = (40, 40, 160)
+NO_ACTION_GREY = (90, 90, 90)
+TEXT_SCALE = 1.2  # times the frame's text scale
 
 
 @dataclass(frozen=True)
@@ -414,8 +420,8 @@ class ActionModel(Model[ActionResult]):
             return ActionResult(frame.index, frame.timestamp, None, 0.0, dict(self._scores))
         return ActionResult(frame.index, frame.timestamp, label, confidence, dict(self._scores))
 
-    def draw(self, image: np.ndarray, result: ActionResult) -> None:
-        draw_action(image, result)
+    def draw_overlay(self, overlay: Overlay, result: ActionResult) -> None:
+        place_action(overlay, result)
 
 
 class ClipClassifier(Protocol):
@@ -451,18 +457,45 @@ class ClipActionModel(Model[ActionResult]):
         confidence = round(confidence, 4)
         return ActionResult(frame.index, frame.timestamp, label, confidence, {label: confidence})
 
-    def draw(self, image: np.ndarray, result: ActionResult) -> None:
-        draw_action(image, result)
+    def draw_overlay(self, overlay: Overlay, result: ActionResult) -> None:
+        place_action(overlay, result)
 
 
-def draw_action(image: np.ndarray, result: ActionResult) -> None:
-    """The action and its confidence, bottom left (above the stats line); "no action" in grey
-    when none is sure enough, so that the network is seen to run."""
-    height = image.shape[0]
-    scale = max(0.5, height / 600)
+def place_action(overlay: Overlay, result: ActionResult) -> None:
+    """The action and its confidence, by the person it describes, in that person's skeleton
+    colour: the largest body (with both shoulders) of the frame's pose result. On a PC the
+    pose network finds one body, the one the rules follow; a clip classifier's action is the
+    scene's, and the largest person the likeliest actor. With no body to point at (no pose
+    result, or hands), bottom left. "no action" in grey when none is sure enough, so that the
+    network is seen to run."""
     if result.label is None:
-        text, background = "no action", (90, 90, 90)
+        text, colour = "no action", NO_ACTION_GREY
     else:
         text = f"{result.label.replace('_', ' ')} {result.confidence * 100:.0f}%"
-        background = (40, 40, 160)
-    draw_label(image, text, (10, height - int(50 * scale)), background=background, scale=scale)
+        colour = ACTION_RED
+    pose = overlay.results.get("pose")
+    actor = largest_body(pose.poses) if isinstance(pose, PoseResult) else None
+    if actor is None:
+        overlay.place_in_corner(overlay.panel([text], colour, TEXT_SCALE), "bottom-left")
+        return
+    index, box = actor
+    if result.label is not None:
+        colour = person_colour(index)
+    overlay.place_by(overlay.panel([text], colour, TEXT_SCALE), box)
+
+
+def largest_body(poses: Sequence[Pose]) -> tuple[int, Rect] | None:
+    """The index and keypoint box of the largest pose with both shoulders, by box area; None
+    if there is none."""
+    bodies = [
+        (index, extent(pose))
+        for index, pose in enumerate(poses)
+        if {"left_shoulder", "right_shoulder"} <= {kp.name for kp in pose.keypoints}
+    ]
+    return max(bodies, key=lambda body: area(body[1]), default=None)
+
+
+def area(box: Rect) -> int:
+    """A box's area in pixels."""
+    left, top, right, bottom = box
+    return (right - left) * (bottom - top)

@@ -3,7 +3,7 @@ frame, a green-screen colour or a generated backdrop."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
@@ -11,9 +11,10 @@ from typing import Protocol
 import cv2
 import numpy as np
 
+from draw import Overlay
 from frame import Frame
 from model import NO_INPUTS, Inputs, Model, configure, setting
-from results import BackgroundResult
+from results import BackgroundResult, DetectionResult
 
 GREEN_SCREEN = (64, 177, 0)  # BGR of chroma-key green, RGB (0, 177, 64)
 BLUR_DOWNSCALE = 8
@@ -105,5 +106,23 @@ class BackgroundModel(Model[BackgroundResult]):
         mask = np.asarray(self.matting.mask(frame.image), np.float32)  # blendLinear's weights
         return BackgroundResult(frame.index, frame.timestamp, float(np.mean(mask > 0.5)), mask)
 
-    def draw(self, image: np.ndarray, result: BackgroundResult) -> None:
-        composite(image, result.mask, BACKGROUNDS[self.settings.mode](image))
+    def draw_overlay(self, overlay: Overlay, result: BackgroundResult) -> None:
+        """The background replaced, except in the boxes of the frame's detections: what a
+        box points at stays in view."""
+        image = overlay.image
+        detections = overlay.results.get("detection")
+        mask = result.mask
+        if isinstance(detections, DetectionResult) and detections.detections:
+            mask = kept_in_boxes(mask, [d.box for d in detections.detections])
+        composite(image, mask, BACKGROUNDS[self.settings.mode](image))
+
+
+def kept_in_boxes(
+    mask: np.ndarray, boxes: Iterable[tuple[float, float, float, float]]
+) -> np.ndarray:
+    """A copy of a foreground mask that is 1 (kept) inside each box."""
+    kept = mask.copy()
+    for box in boxes:
+        left, top, right, bottom = (max(0, int(round(v))) for v in box)
+        kept[top:bottom, left:right] = 1.0
+    return kept

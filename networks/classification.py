@@ -7,13 +7,14 @@ from typing import Protocol
 
 import numpy as np
 
-from draw import draw_label
+from draw import Overlay
 from frame import Frame
 from model import NO_INPUTS, Inputs, Model, configure, setting
 from results import ClassificationResult, ClassScore, class_label
 
 TOP_K = 5
 DRAWN = 3
+TEXT_SCALE = 1.2  # times the frame's text scale
 
 
 class Classifier(Protocol):
@@ -66,8 +67,9 @@ class ClassificationModel(Model[ClassificationResult]):
         )
         return ClassificationResult(frame.index, frame.timestamp, classes)
 
-    def draw(self, image: np.ndarray, result: ClassificationResult) -> None:
-        y = 30
-        for score in result.classes[:DRAWN]:
-            text = f"{score.confidence * 100:5.1f}% {score.label}"
-            y += draw_label(image, text, (10, y), background=(60, 60, 60), scale=0.7)
+    def draw_overlay(self, overlay: Overlay, result: ClassificationResult) -> None:
+        """The best classes, one a line, in the top-left corner."""
+        lines = [f"{score.confidence * 100:5.1f}% {score.label}" for score in result.classes]
+        if lines:
+            panel = overlay.panel(lines[:DRAWN], (60, 60, 60), scale=TEXT_SCALE)
+            overlay.place_in_corner(panel, "top-left")

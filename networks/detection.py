@@ -8,11 +8,13 @@ from typing import Any, Protocol
 import cv2
 import numpy as np
 
-from draw import blend_box, class_colour, draw_label
+from draw import Overlay, blend_box, class_colour
 from frame import Frame
 from model import NO_INPUTS, Inputs, Model, configure, setting
 from results import Detection, DetectionResult
 from tracker import IouTracker
+
+SMALL_OBJECT = 0.02  # of the frame's area: labels keep clear of boxes this small if they can
 
 
 class Detector(Protocol):
@@ -34,7 +36,9 @@ class DetectionSettings:
     clustering_threshold: float = setting(
         0.5, 0.0, 1.0, 0.01, "IoU above which overlapping boxes of one class are merged (NMS)"
     )
-    overlay_alpha: float = setting(80.0, 0.0, 255.0, 1.0, "opacity of the box fill, 0-255")
+    overlay_alpha: float = setting(
+        80.0, 0.0, 255.0, 1.0, "opacity of the box fill, 0-255; none while segmentation is drawn"
+    )
     tracking_enabled: bool = setting(
         False, help="follow objects across frames with stable track ids"
     )
@@ -98,21 +102,32 @@ class DetectionModel(Model[DetectionResult]):
             renumbered.append(detection)
         return renumbered
 
-    def draw(self, image: np.ndarray, result: DetectionResult) -> None:
-        alpha = self.settings.overlay_alpha / 255.0
+    def draw_overlay(self, overlay: Overlay, result: DetectionResult) -> None:
+        """Each box outlined, filled at overlay_alpha unless a segmentation tint is drawn
+        too (the two would stack into mud), and its label placed by it, where it hides no
+        small object if it can."""
+        image = overlay.image
+        alpha = 0.0 if "segmentation" in overlay.results else self.settings.overlay_alpha / 255
         height, width = image.shape[:2]
+        thickness = max(2, round((width + height) / 500))
+        boxes = []
         for detection in result.detections:
             left, top, right, bottom = (int(round(v)) for v in detection.box)
-            left, top = max(0, left), max(0, top)
-            right, bottom = min(width - 1, right), min(height - 1, bottom)
-            colour = (
-                self.colours[detection.class_id]
-                if 0 <= detection.class_id < len(self.colours)
-                else class_colour(detection.class_id)
-            )
-            blend_box(image, (left, top, right, bottom), colour, alpha)
-            cv2.rectangle(image, (left, top), (right, bottom), colour, 2)
+            box = max(0, left), max(0, top), min(width - 1, right), min(height - 1, bottom)
+            colour = self.colour(detection.class_id)
+            blend_box(image, box, colour, alpha)
+            cv2.rectangle(image, box[:2], box[2:], colour, thickness)
+            if (box[2] - box[0]) * (box[3] - box[1]) <= SMALL_OBJECT * width * height:
+                overlay.layout.keep_clear(box)
+            boxes.append((detection, box, colour))
+        for detection, box, colour in boxes:
             text = f"{detection.label} {detection.confidence * 100:.0f}%"
             if detection.track_id is not None:
                 text += f" #{detection.track_id}"
-            draw_label(image, text, (left + 4, max(top + 16, 16)), background=colour, scale=0.5)
+            overlay.place_by(overlay.panel([text], colour), box)
+
+    def colour(self, class_id: int) -> tuple[int, int, int]:
+        """A class's colour: from the network's colours file, else draw.class_colour."""
+        return (
+            self.colours[class_id] if 0 <= class_id < len(self.colours) else class_colour(class_id)
+        )

@@ -3,13 +3,14 @@ with a legend."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
 import cv2
 import numpy as np
 
-from draw import FONT, class_colour, draw_label
+from draw import DARK_GREY, Overlay, class_colour
 from frame import Frame
 from model import NO_INPUTS, Inputs, Model, configure, setting
 from results import ClassShare, SegmentationResult, class_label
@@ -17,9 +18,7 @@ from results import ClassShare, SegmentationResult, class_label
 BACKGROUND = 0  # the class id left untinted
 # class id -> BGR colour: a lookup table (cv2.LUT) for whole class maps, whose ids are uint8
 PALETTE = np.array([[class_colour(class_id)] for class_id in range(256)], np.uint8)
-LEGEND_SCALE = 0.5
-LEGEND_MARGIN = 10
-SWATCH = 12
+LEGEND_MIN_FRACTION = 0.005  # classes covering less of the frame are left out of the legend
 
 
 class Segmenter(Protocol):
@@ -60,9 +59,9 @@ class SegmentationModel(Model[SegmentationResult]):
         )
         return SegmentationResult(frame.index, frame.timestamp, shares, classes)
 
-    def draw(self, image: np.ndarray, result: SegmentationResult) -> None:
-        tint(image, result.mask, self.settings.overlay_alpha / 255.0)
-        draw_legend(image, [c for c in result.classes if c.class_id != BACKGROUND])
+    def draw_overlay(self, overlay: Overlay, result: SegmentationResult) -> None:
+        tint(overlay.image, result.mask, self.settings.overlay_alpha / 255.0)
+        place_legend(overlay, result.classes)
 
 
 def tint(image: np.ndarray, classes: np.ndarray, alpha: float) -> None:
@@ -75,15 +74,20 @@ def tint(image: np.ndarray, classes: np.ndarray, alpha: float) -> None:
     cv2.copyTo(blended, (classes != BACKGROUND).view(np.uint8), image)
 
 
-def draw_legend(image: np.ndarray, classes: list[ClassShare]) -> None:
-    """A colour swatch and label per class, stacked in the top-right corner; in place."""
-    if not classes:
-        return
-    text_width = max(cv2.getTextSize(c.label, FONT, LEGEND_SCALE, 1)[0][0] for c in classes)
-    x = image.shape[1] - LEGEND_MARGIN - text_width
-    y = LEGEND_MARGIN + SWATCH
-    for entry in classes:
-        cv2.rectangle(
-            image, (x - SWATCH - 8, y - SWATCH), (x - 8, y), class_colour(entry.class_id), -1
+def place_legend(overlay: Overlay, classes: Iterable[ClassShare]) -> None:
+    """A legend in the top-right corner: a colour swatch, label and share per class that
+    covers at least LEGEND_MIN_FRACTION of the frame, background left out."""
+    shown = [c for c in classes if c.class_id != BACKGROUND and c.fraction >= LEGEND_MIN_FRACTION]
+    if shown:
+        legend = overlay.panel(
+            [f"{c.label} {percent(c.fraction)}" for c in shown],
+            DARK_GREY,
+            swatches=tuple(class_colour(c.class_id) for c in shown),
         )
-        y += draw_label(image, entry.label, (x, y), background=(40, 40, 40), scale=LEGEND_SCALE)
+        overlay.place_in_corner(legend, "top-right")
+
+
+def percent(fraction: float) -> str:
+    """A share of the frame as a percentage: a decimal below 10%, so 0.5% is not "0%"."""
+    value = fraction * 100
+    return f"{value:.1f}%" if value < 10 else f"{value:.0f}%"

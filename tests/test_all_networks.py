@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import requests
 
+from draw import Overlay
 from frame import Frame
 from helpers import DATA, validate_results, wait_for
 from mjpeg_client import MjpegViewer, decode
@@ -45,9 +46,9 @@ def recording_model(network_type: str, drawn: list[str]) -> Model[Recorded]:
             got_pose = pose is not None and pose.frame == frame.index
             return Recorded(frame.index, frame.timestamp, got_pose)
 
-        def draw(self, image: np.ndarray, result: Recorded) -> None:
+        def draw_overlay(self, overlay: Overlay, result: Recorded) -> None:
             drawn.append(self.type)
-            image[:, :] = NETWORK_TYPES.index(self.type) * 40  # each covers the last
+            overlay.image[:, :] = NETWORK_TYPES.index(self.type) * 40  # each covers the last
 
     return Recording(f"recording-{network_type}")
 

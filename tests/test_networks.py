@@ -402,7 +402,7 @@ class BadlyDrawn(ClassificationModel):
     def __init__(self) -> None:
         super().__init__("badly-drawn", ConstantScores())
 
-    def draw(self, image, result) -> None:
+    def draw_overlay(self, overlay, result) -> None:
         raise ValueError("no such font")
 
 

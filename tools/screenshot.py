@@ -1,9 +1,10 @@
-"""Makes docs/dashboard.png: the dashboard with all six networks on a test picture.
+"""Makes docs/dashboard.png: the dashboard with all six networks on a busy test picture.
 
     .venv/bin/python -m tools.screenshot
 
-Starts `app.py` on a free port, opens the page in Debian's chromium (Playwright) and
-saves a screenshot of the first screen once the networks' results are in.
+Puts three test pictures side by side (a person, a cat, a cup on a table), starts `app.py`
+on a free port with that picture as its input, opens the page in Debian's chromium
+(Playwright) and saves a screenshot of the first screen once the networks' results are in.
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
+import cv2
+import numpy as np
 import requests
 from playwright.sync_api import sync_playwright
 
@@ -21,6 +25,19 @@ from tools.chromium import CHROMIUM, CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "docs" / "dashboard.png"
+PICTURES = ROOT / "tests" / "data"
+
+
+def busy_picture() -> np.ndarray:
+    """A 640x480 picture with work for every network: the astronaut (her middle, at full
+    height) on the left, the cat above the cup on the right."""
+    astronaut = cv2.imread(str(PICTURES / "astronaut.jpg"))[:, 60:401]
+    halves = [cv2.resize(astronaut, (320, 480), interpolation=cv2.INTER_AREA)]
+    right = [cv2.imread(str(PICTURES / name)) for name in ("chelsea.jpg", "coffee.jpg")]
+    halves.append(
+        np.vstack([cv2.resize(p, (320, 240), interpolation=cv2.INTER_AREA) for p in right])
+    )
+    return np.hstack(halves)
 
 
 def free_port() -> int:
@@ -30,6 +47,15 @@ def free_port() -> int:
 
 
 def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="dashboard-") as folder:
+        picture = Path(folder) / "astronaut-cat-cup.png"
+        cv2.imwrite(str(picture), busy_picture())
+        screenshot(picture)
+    print(f"saved {OUTPUT}")
+
+
+def screenshot(picture: Path) -> None:
+    """Serve the picture with every network on, and save the page's first screen."""
     port = free_port()
     app = subprocess.Popen(
         [
@@ -40,7 +66,7 @@ def main() -> None:
             "--port",
             str(port),
             "--input",
-            "tests/data/grace_hopper.jpg",
+            str(picture),
             "--input-loop",
             "-1",
             "--input-rate",
@@ -81,7 +107,6 @@ def main() -> None:
     finally:
         app.terminate()
         app.wait(10)
-    print(f"saved {OUTPUT}")
 
 
 if __name__ == "__main__":
