@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 
 from images import ImagePool
+from uris import redact
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
 FLIP_METHODS = (
@@ -246,14 +247,14 @@ class JetsonSource:
         argv += [f"--input-height={spec.height}"] if spec.height else []
         argv += [f"--input-rate={spec.rate:g}"] if spec.rate else []
         argv += spec.jetson_options
-        self.description = f"{spec.uri} (jetson_utils.videoSource)"
+        self.description = f"{redact(spec.uri)} (jetson_utils.videoSource)"
         self.pace = None
         self._ends = _names_a_file(spec.uri)  # a file ends; a camera or a stream is lost
         self._frames = ImagePool()
         try:
             self._source = jetson_utils.videoSource(spec.uri, argv=argv)
         except Exception as error:  # jetson-utils raises a bare Exception on failure
-            raise SourceError(f"{spec.uri}: {error}") from error
+            raise SourceError(f"{redact(spec.uri)}: {error}") from error
 
     def read(self) -> Any:
         """The next frame as a bgr8 cudaImage in mapped memory (images.py), copied on the GPU
@@ -368,22 +369,13 @@ def _open_csi(spec: InputSpec, sensor: str) -> CaptureSource:
     return CaptureSource(capture, f"CSI camera {sensor}", pace=None)
 
 
-def redact_credentials(uri: str) -> str:
-    """The URI without a user name and password, fit for logs and /stats."""
-    parsed = urlparse(uri)
-    if parsed.username is None and parsed.password is None:
-        return uri
-    host = (parsed.hostname or "") + (f":{parsed.port}" if parsed.port else "")
-    return parsed._replace(netloc=host).geturl()
-
-
 def _open_network(spec: InputSpec) -> CaptureSource:
     # Low latency: RTSP over TCP (no lost UDP packets), no input buffering, short timeouts.
     os.environ.setdefault(
         "OPENCV_FFMPEG_CAPTURE_OPTIONS", "rtsp_transport;tcp|fflags;nobuffer|flags;low_delay"
     )
     params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, 5000, cv2.CAP_PROP_READ_TIMEOUT_MSEC, 5000]
-    description = redact_credentials(spec.uri)
+    description = redact(spec.uri)
     capture = _open_capture(spec.uri, cv2.CAP_FFMPEG, description, params)
     if (
         urlparse(spec.uri).scheme in ("http", "https") and capture.get(cv2.CAP_PROP_FRAME_COUNT) > 0
@@ -462,5 +454,5 @@ def _open_unflipped(spec: InputSpec) -> Source:
     if parsed.scheme == "file":
         return _open_path(spec, parsed.path)
     if parsed.scheme and len(parsed.scheme) > 1:
-        raise SourceError(f"{uri}: unsupported input scheme '{parsed.scheme}://'")
+        raise SourceError(f"{redact(uri)}: unsupported input scheme '{parsed.scheme}://'")
     return _open_path(spec, uri)
