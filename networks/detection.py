@@ -1,4 +1,4 @@
-"""Object detection: boxes with labels and confidences, NMS, an IoU tracker, drawn boxes."""
+"""Object detection: boxes with labels and confidences, NMS, a tracker, drawn boxes."""
 
 from __future__ import annotations
 
@@ -12,7 +12,11 @@ from draw import Overlay, blend_box, class_colour
 from frame import Frame
 from model import NO_INPUTS, Inputs, Model, configure, setting
 from results import Detection, DetectionResult
-from tracker import IouTracker
+from tracker import ByteTracker, by_confidence
+
+LOWEST_TRACKED_SCORE = 0.1
+"""While the model tracks, the backend gives boxes from this score up (ByteTrack's lowest): those
+under the confidence threshold are not shown, but may continue a track (a person half hidden)."""
 
 SMALL_OBJECT = 0.02  # of the frame's area: labels keep clear of boxes this small if they can
 
@@ -21,7 +25,7 @@ class Detector(Protocol):
     """A backend: detections in frame pixels, above a confidence, after NMS at an IoU.
     Optional: `configure(settings)`, called with the frame's settings before detect()
     (model.configure), and a class attribute `tracks = True` if it applies the tracking
-    settings and gives the track ids itself (then the model's IouTracker is not used)."""
+    settings and gives the track ids itself (then the model's ByteTracker is not used)."""
 
     labels: list[str]
 
@@ -49,7 +53,7 @@ class DetectionSettings:
         15, 0, 60, 1, "frames an object may be lost before its track is dropped"
     )
     tracking_overlap_threshold: float = setting(
-        0.5, 0.0, 1.0, 0.01, "IoU a box needs with a track to continue it"
+        0.1, 0.0, 1.0, 0.01, "IoU a box needs with a track's predicted box to continue it"
     )
 
 
@@ -60,7 +64,7 @@ class DetectionModel(Model[DetectionResult]):
     def __init__(self, name: str, detector: Detector) -> None:
         super().__init__(name)
         self.detector = detector
-        self.tracker = IouTracker()
+        self.tracker = ByteTracker()
         self._ids: dict[int, int] = {}  # a tracking backend's track id -> the one reported
 
     def take_over(self, previous: Model[Any]) -> None:
@@ -72,19 +76,24 @@ class DetectionModel(Model[DetectionResult]):
     def process(self, frame: Frame, inputs: Inputs = NO_INPUTS) -> DetectionResult:
         settings = self.settings
         configure(self.detector, settings)
+        backend_tracks = getattr(self.detector, "tracks", False)
+        tracking = settings.tracking_enabled and not backend_tracks
+        threshold = settings.confidence_threshold
         detections = self.detector.detect(
-            frame.image, settings.confidence_threshold, settings.clustering_threshold
+            frame.image,
+            min(threshold, LOWEST_TRACKED_SCORE) if tracking else threshold,
+            settings.clustering_threshold,
         )
-        if getattr(self.detector, "tracks", False):  # the backend tracks; its ids renumbered
+        if backend_tracks:  # its ids renumbered
             self.tracker.reset()
             if not settings.tracking_enabled:
                 self._ids.clear()
             detections = self._renumbered(detections)
-        elif settings.tracking_enabled:
+        elif tracking:
             self.tracker.min_frames = settings.tracking_min_frames
             self.tracker.drop_frames = settings.tracking_drop_frames
             self.tracker.overlap_threshold = settings.tracking_overlap_threshold
-            detections = self.tracker.update(detections)
+            detections = self.tracker.update(*by_confidence(detections, threshold))
         else:
             self.tracker.reset()
         return DetectionResult(frame.index, frame.timestamp, tuple(detections))
