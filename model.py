@@ -29,6 +29,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 import numpy as np
 
 from draw import Overlay
+from fair import FairLock
 from frame import Frame
 from images import host_view, is_cuda
 from meters import Average, RateMeter
@@ -140,12 +141,15 @@ class ModelSlot:
     ) -> None:
         self.type = model.type
         self.needs = model.needs
-        self.model = model
+        self.model = model  # the network in force; with several cameras, the first one's
         self.enabled = True
         self.settings = model.settings  # the live settings, which PUTs change
-        self._recent: deque[Result] = deque(maxlen=RECENT_RESULTS)
+        self._camera_models: dict[str, Model[Any]] = {}  # camera -> its model (add_camera)
+        self._first_camera = ""  # a Frame's camera by default
+        self._recent: dict[str, deque[Result]] = {}  # camera -> its latest results
         self.ms = Average(weight=0.2)
-        self.rate = RateMeter()  # results per second
+        self.rate = RateMeter()  # results per second, all cameras
+        self.camera_rates: dict[str, RateMeter] = {}  # results per second, per camera
         self.failures = 0  # in a row
         self.error: str | None = None
         self.loading: str | None = None
@@ -155,12 +159,28 @@ class ModelSlot:
         self._load = load
         self._choices = choices
         self._settings_lock = threading.Lock()  # the registry's, once declare_properties() runs
-        self._run_lock = threading.Lock()  # held while a frame goes through the model
+        # held while a frame goes through a model; first come, first served, so that cameras
+        # sharing this network take turns
+        self._run_lock = FairLock()
         self._swap_lock = threading.Lock()  # guards _wanted and loading
 
     @property
     def network(self) -> str:
         return self.model.name
+
+    def add_camera(self, camera: str) -> None:
+        """Give `camera` a model of its own, for its state (track ids, smoothing...): the first
+        camera gets the loaded one, each further camera a copy loaded with the same weights
+        (networks.load_model shares a backend where it keeps no state)."""
+        with self._run_lock:
+            if not self._camera_models:
+                self._camera_models[camera] = self.model
+                self._first_camera = camera
+            elif camera not in self._camera_models:
+                self._camera_models[camera] = self._load(self.network)
+
+    def model_for(self, camera: str) -> Model[Any]:
+        return self._camera_models.get(camera, self.model)
 
     def declare_properties(self, registry: PropertyRegistry) -> None:
         """Its settings as properties of `registry`, whose lock guards them."""
@@ -215,22 +235,27 @@ class ModelSlot:
 
     def _load_and_swap(self, name: str) -> None:
         lower_this_thread()  # the runtime's own threads inherit the priority
+        cameras = list(self._camera_models) or [self._first_camera]
         try:
-            model = self._load(name)
+            models: dict[str, Model[Any]] | None = {camera: self._load(name) for camera in cameras}
         except Exception as error:
             log.error("%s: loading %s failed: %s", self.type, name, error)
             self.error = f"loading {name} failed: {error}"
-            model = None
+            models = None
         with self._run_lock, self._swap_lock:  # between two frames of this network
             if self.loading == name:
                 self.loading = None
-            if model is None:
+            if models is None:
                 return
             if self._wanted != name:
                 log.info("%s: %s loaded but no longer wanted", self.type, name)
                 return
-            model.take_over(self.model)
-            self.model, self.failures, self._draw_failed, self.error = model, 0, False, None
+            for camera, model in models.items():
+                model.take_over(self.model_for(camera))
+            if self._camera_models:
+                self._camera_models = models
+            self.model = models[cameras[0]]
+            self.failures, self._draw_failed, self.error = 0, False, None
             self._traceback_logged = False
         log.info("%s: now running %s", self.type, name)
 
@@ -243,7 +268,7 @@ class ModelSlot:
                 if not self.enabled:
                     return None
                 settings = copy.copy(self.settings)
-            model = self.model
+            model = self.model_for(frame.camera)
             model.settings = settings
             started = time.perf_counter()
             try:
@@ -255,24 +280,38 @@ class ModelSlot:
                 return None
             self.ms.add((time.perf_counter() - started) * 1000)
             self.rate.tick()
+            self.camera_rates.setdefault(frame.camera, RateMeter()).tick()
             if not self._draw_failed:  # a frame whose drawing failed is no success
                 self.failures = 0
-            self._recent.append(result)
+            recent = self._recent.setdefault(frame.camera, deque(maxlen=RECENT_RESULTS))
+            recent.append(result)
             return result
 
     @property
     def result(self) -> Result | None:
-        """The latest result (None before the first); a network switched off keeps its last."""
-        return self._recent[-1] if self._recent else None
+        """The first camera's latest result (None before the first); a network switched off
+        keeps its last."""
+        return self.result_for(self._first_camera)
 
-    def result_up_to(self, index: int) -> Result | None:
-        """The newest result of a frame no later than frame `index` (async mode draws it on
-        frame `index`; the network may already be a frame ahead of the drawing)."""
-        return next((r for r in reversed(self._recent) if r.frame <= index), None)
+    def result_for(self, camera: str) -> Result | None:
+        recent = self._recent.get(camera)
+        return recent[-1] if recent else None
 
-    def draw(self, image: np.ndarray, result: Result, overlay: Overlay | None = None) -> None:
+    def result_up_to(self, index: int, camera: str = "") -> Result | None:
+        """The newest result of `camera`'s frame no later than frame `index` (async mode draws
+        it on frame `index`; the network may already be a frame ahead of the drawing)."""
+        recent = self._recent.get(camera or self._first_camera, ())
+        return next((r for r in reversed(recent) if r.frame <= index), None)
+
+    def draw(
+        self,
+        image: np.ndarray,
+        result: Result,
+        overlay: Overlay | None = None,
+        camera: str = "",
+    ) -> None:
         try:
-            self.model.draw(image, result, overlay)
+            self.model_for(camera or self._first_camera).draw(image, result, overlay)
         except Exception as error:
             self._draw_failed = True
             self._fail(error, "drawing: ")
@@ -310,4 +349,9 @@ class ModelSlot:
             "failures": self.failures,
             "error": self.error,
             "loading": self.loading,
+            **(
+                {"fps_by_camera": {c: round(m.rate(), 2) for c, m in self.camera_rates.items()}}
+                if len(self._camera_models) > 1
+                else {}
+            ),
         }

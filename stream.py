@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ONLINE, RECONNECTING, OFFLINE = "online", "reconnecting", "offline"
+IDLE, STOPPED = "idle", "stopped"  # capture on demand: no viewer for a while; stopped by hand
 SYNC, ASYNC = "sync", "async"
 NETWORK_MODES = (SYNC, ASYNC)
 DEFAULT_NETWORK_MODE = ASYNC  # README, "Networks at their own pace": the measurements
@@ -101,7 +102,8 @@ class Backoff:
 
 
 class CaptureThread(threading.Thread):
-    """Reads the input into a LatestFrame, pacing files and patterns, reconnecting on loss."""
+    """Reads the input into a LatestFrame, pacing files and patterns, reconnecting on loss.
+    pause() closes the input (the device is free) until resume() opens it again."""
 
     def __init__(
         self,
@@ -109,13 +111,17 @@ class CaptureThread(threading.Thread):
         reopen: Callable[[], Source],
         slot: LatestFrame,
         backoff: Backoff | None = None,
+        camera: str = "",
     ) -> None:
-        super().__init__(name="capture", daemon=True)
+        super().__init__(name=f"capture-{camera}" if camera else "capture", daemon=True)
         self._source: Source | None = source
         self._reopen = reopen
         self._slot = slot
         self._backoff = backoff or Backoff()
+        self._camera = camera
         self._stop_event = threading.Event()
+        self._pause_as: str | None = None  # IDLE or STOPPED while paused is asked for
+        self._resumed = threading.Event()
         self.description = source.description
         self.state = ONLINE
         self._online_since = time.monotonic()
@@ -126,11 +132,29 @@ class CaptureThread(threading.Thread):
 
     def stop(self) -> None:
         self._stop_event.set()
+        self._resumed.set()
+
+    def pause(self, state: str) -> None:
+        """Close the input and say `state` (IDLE or STOPPED) until resume()."""
+        self._pause_as = state
+        self._resumed.clear()
+
+    def resume(self) -> None:
+        self._pause_as = None
+        self._resumed.set()
+
+    @property
+    def paused(self) -> bool:
+        return self._pause_as is not None
 
     def run(self) -> None:
         index = 0
         next_due = time.monotonic()
         while not self._stop_event.is_set():
+            if self._pause_as is not None:
+                self._sleep_until_resumed(self._pause_as)
+                next_due = time.monotonic()
+                continue
             source = self._source or self._reconnect()
             if source is None:
                 continue
@@ -151,11 +175,29 @@ class CaptureThread(threading.Thread):
             if time.monotonic() - self._online_since >= STABLE_ONLINE_S:
                 self._backoff.reset()  # an input that drops after every frame keeps backing off
             self.resolution = (image.shape[1], image.shape[0])
-            self._slot.put(Frame(image, index, time.time()))
+            self._slot.put(Frame(image, index, time.time(), self._camera))
             self.meter.tick()
             index += 1
         if self._source is not None:
             self._source.close()
+
+    def _sleep_until_resumed(self, state: str) -> None:
+        """Free the input while paused; then open it again at once (no backoff: the first
+        frame of a test pattern or a file comes within milliseconds)."""
+        if self._source is not None:
+            self._source.close()
+            self._source = None
+        self.state = state
+        log.info("input %s: %s", state, self.description)
+        self._resumed.wait()
+        if self._stop_event.is_set() or self._pause_as is not None:
+            return
+        try:
+            self._source = self._reopen()
+        except Exception as error:  # the normal reconnection takes over, with its backoff
+            self.state, self.last_error = RECONNECTING, str(error)
+            return
+        self._backoff.reset()
 
     def _wait_until(self, due: float, period: float) -> float:
         """Sleep until `due`; the next due time (re-anchored if we fell behind)."""
@@ -218,17 +260,19 @@ def draw_overlays(
     networks: Iterable[ModelSlot],
     results: Mapping[str, Result],
     stats: str | None = None,
+    camera: str = "",
 ) -> Overlay:
-    """Draw the results of the networks on the image in place, in the networks' order, and the
-    stats line if given. The stats line takes its place first (bottom left); the networks
-    place their labels where they cover no other, and all labels are drawn last, on top of
-    every tint, box and skeleton. The Overlay, which knows where the labels went."""
+    """Draw the results of the networks (for `camera`'s models) on the image in place, in the
+    networks' order, and the stats line if given. The stats line takes its place first (bottom
+    left); the networks place their labels where they cover no other, and all labels are drawn
+    last, on top of every tint, box and skeleton. The Overlay, which knows where the labels
+    went."""
     overlay = Overlay(image, results)
     if stats is not None:
         overlay.place_in_corner(overlay.panel([stats], BLACK), "bottom-left")
     for network in networks:
         if network.type in results:
-            network.draw(image, results[network.type], overlay)
+            network.draw(image, results[network.type], overlay, camera)
     overlay.finish()
     return overlay
 
@@ -295,57 +339,30 @@ class NetworkWorker(threading.Thread):
                 log.exception("%s: running frame %d failed", self.name, frame.index)
 
 
-class Pipeline:
-    """Owns the capture, processing and network threads and the Broadcaster the viewers read."""
+class StreamSettings:
+    """The stream's live settings (/stream/...), one set for every camera's pipeline."""
 
-    def __init__(
-        self,
-        source: Source,
-        reopen: Callable[[], Source],
-        *,
-        jpeg_quality: int = 80,
-        backoff: Backoff | None = None,
-        networks: list[ModelSlot] | None = None,
-        network_mode: str = DEFAULT_NETWORK_MODE,
-        outputs: Sequence[Output] = (),
-    ) -> None:
+    def __init__(self, jpeg_quality: int = 80, network_mode: str = DEFAULT_NETWORK_MODE) -> None:
         self.jpeg_quality = jpeg_quality
-        self.outputs = list(outputs)  # files written besides the stream (outputs.py)
         self.max_fps = 0.0
         self.overlay_stats = False
         self.parallel_networks = True  # sync mode: faster on 2 cores (bench/models.py)
-        self.settings = PropertyRegistry()
-        self.broadcaster = Broadcaster()
-        self.networks = {
-            slot.type: slot
-            for slot in sorted(networks or [], key=lambda slot: NETWORK_TYPES.index(slot.type))
-        }
-        self._groups = network_groups(self.networks.values())
-        self._pool = ThreadPoolExecutor(
-            max(1, len(self._groups)), "network", initializer=lower_this_thread
-        )
-        self._frames = LatestFrame()
-        self.capture = CaptureThread(source, reopen, self._frames, backoff)
-        self._thread = threading.Thread(target=self._process_loop, name="process", daemon=True)
-        self._stop_event = threading.Event()
-        self._async = threading.Event()
-        self._set_network_mode(network_mode)
-        self._workers = [
-            NetworkWorker(group, self._frames, self._async, self._stop_event)
-            for group in self._groups
-        ]
-        self._started = time.monotonic()
-        self._output = RateMeter()
-        self._canvases = ImagePool()  # the annotated copies, reused (images.py)
-        self._encode_ms = Average()
-        self._latency_ms = Average()
-        self._dropped = 0
-        self._seq = 0
-        self._last_publish = 0.0
-        self._declare_settings()
+        self.asynchronous = threading.Event()  # set in async mode; the workers wait on it
+        self.set_network_mode(network_mode)
 
-    def _declare_settings(self) -> None:
-        settings = self.settings
+    @property
+    def network_mode(self) -> str:
+        return ASYNC if self.asynchronous.is_set() else SYNC
+
+    def set_network_mode(self, mode: str) -> None:
+        if mode not in NETWORK_MODES:
+            raise ValueError(f"network mode {mode!r} is not one of {', '.join(NETWORK_MODES)}")
+        if mode == ASYNC:
+            self.asynchronous.set()
+        else:
+            self.asynchronous.clear()
+
+    def declare_properties(self, settings: PropertyRegistry) -> None:
         attribute_property(
             settings,
             "/stream/jpeg_quality",
@@ -380,7 +397,7 @@ class Pipeline:
             settings,
             "/stream/network_mode",
             lambda: self.network_mode,
-            self._set_network_mode,
+            self.set_network_mode,
             str,
             choices=NETWORK_MODES,
             help="sync: every frame waits for every network; async: the video keeps "
@@ -395,6 +412,79 @@ class Pipeline:
             bool,
             help="sync mode: run the networks of a frame in parallel",
         )
+
+
+class Pipeline:
+    """One camera's capture, processing and network threads and the Broadcaster its viewers
+    read. With several cameras (dashboard.py), the pipelines share the stream settings, the
+    settings registry and the networks (ModelSlots, which keep a model per camera).
+
+    Capture on demand: with `idle_stop` seconds, a camera that nobody has watched for that
+    long (no viewer, and no touch(): a snapshot or results request) closes its input and its
+    networks stop; the next touch() opens it again. `running = False` stops it by hand."""
+
+    def __init__(
+        self,
+        source: Source,
+        reopen: Callable[[], Source],
+        *,
+        name: str = "camera1",
+        jpeg_quality: int = 80,
+        backoff: Backoff | None = None,
+        networks: list[ModelSlot] | None = None,
+        network_mode: str = DEFAULT_NETWORK_MODE,
+        outputs: Sequence[Output] = (),
+        stream: StreamSettings | None = None,
+        settings: PropertyRegistry | None = None,
+        idle_stop: float = 0.0,
+    ) -> None:
+        self.name = name
+        self.stream = stream or StreamSettings(jpeg_quality, network_mode)
+        self.outputs = list(outputs)  # files written besides the stream (outputs.py)
+        self.idle_stop = 0.0 if outputs else idle_stop  # an output watches all the time
+        self.settings = settings or PropertyRegistry()
+        self.broadcaster = Broadcaster()
+        self.networks = {
+            slot.type: slot
+            for slot in sorted(networks or [], key=lambda slot: NETWORK_TYPES.index(slot.type))
+        }
+        for slot in self.networks.values():
+            slot.add_camera(name)
+        self._groups = network_groups(self.networks.values())
+        self._pool = ThreadPoolExecutor(
+            max(1, len(self._groups)), f"network-{name}", initializer=lower_this_thread
+        )
+        self._frames = LatestFrame()
+        self.capture = CaptureThread(source, reopen, self._frames, backoff, name)
+        self._thread = threading.Thread(
+            target=self._process_loop, name=f"process-{name}", daemon=True
+        )
+        self._stop_event = threading.Event()
+        self._workers = [
+            NetworkWorker(group, self._frames, self.stream.asynchronous, self._stop_event)
+            for group in self._groups
+        ]
+        self._last_watched = time.monotonic()
+        self._started = time.monotonic()
+        self._output = RateMeter()
+        self._canvases = ImagePool()  # the annotated copies, reused (images.py)
+        self._encode_ms = Average()
+        self._latency_ms = Average()
+        self._dropped = 0
+        self._seq = 0
+        self._last_publish = 0.0
+        if stream is None:  # a pipeline of its own: its settings are its own too
+            self.stream.declare_properties(self.settings)
+            self.declare_input_properties(self.settings)
+            for network in self.networks.values():
+                network.declare_properties(self.settings)
+
+    @property
+    def network_mode(self) -> str:
+        return self.stream.network_mode
+
+    def declare_input_properties(self, settings: PropertyRegistry) -> None:
+        """/input/...: this camera's resolution, rate and state, read only."""
         capture = self.capture
         rest_property(
             settings,
@@ -417,20 +507,34 @@ class Pipeline:
             help="online, reconnecting or offline",
             getter=lambda: capture.state,
         )
-        for network in self.networks.values():
-            network.declare_properties(settings)
 
     @property
-    def network_mode(self) -> str:
-        return ASYNC if self._async.is_set() else SYNC
+    def running(self) -> bool:
+        """Whether the camera runs (not stopped by hand); an idle one runs, and wakes."""
+        return self.capture._pause_as != STOPPED
 
-    def _set_network_mode(self, mode: str) -> None:
-        if mode not in NETWORK_MODES:
-            raise ValueError(f"network mode {mode!r} is not one of {', '.join(NETWORK_MODES)}")
-        if mode == ASYNC:
-            self._async.set()
+    @running.setter
+    def running(self, running: bool) -> None:
+        if running:
+            self._last_watched = time.monotonic()
+            self.capture.resume()
         else:
-            self._async.clear()
+            self.capture.pause(STOPPED)
+
+    def touch(self) -> None:
+        """Someone wants this camera's frames or results: wake it if it is idle."""
+        self._last_watched = time.monotonic()
+        if self.capture._pause_as == IDLE:
+            self.capture.resume()
+
+    def _check_idle(self) -> None:
+        """Capture on demand: nobody has watched for idle_stop seconds, so free the input."""
+        if not self.idle_stop or self.capture.paused:
+            return
+        if self.broadcaster.stats()["viewers"]:
+            self._last_watched = time.monotonic()
+        elif time.monotonic() - self._last_watched > self.idle_stop:
+            self.capture.pause(IDLE)
 
     def start(self) -> None:
         self.capture.start()
@@ -441,7 +545,7 @@ class Pipeline:
     def stop(self) -> None:
         """Stop every thread; each gets STOP_WAIT_S to finish its frame."""
         self._stop_event.set()
-        self._async.set()  # wakes the workers of sync mode, which then see the stop
+        self.stream.asynchronous.set()  # wakes the workers of sync mode, to see the stop
         self.capture.stop()
         self._frames.close()
         self.broadcaster.close()
@@ -458,10 +562,11 @@ class Pipeline:
         processed = -1
         last: Frame | None = None
         while not self._stop_event.is_set():
+            self._check_idle()
             frame = self._frames.wait_newer(processed, timeout=OFFLINE_REPUBLISH_S)
             try:
                 if frame is None:
-                    if last is not None and self.capture.state != ONLINE:
+                    if last is not None and self.capture.state in (RECONNECTING, OFFLINE):
                         self._publish_offline(last)
                     continue
                 if processed >= 0:
@@ -482,12 +587,12 @@ class Pipeline:
         in async mode, each enabled network's latest result (the workers make them)."""
         if self.network_mode == ASYNC:
             latest = {
-                slot.type: slot.result_up_to(frame.index)
+                slot.type: slot.result_up_to(frame.index, frame.camera)
                 for slot in self.networks.values()
                 if slot.enabled
             }
             return {network_type: result for network_type, result in latest.items() if result}
-        if self.parallel_networks and len(self._groups) > 1:
+        if self.stream.parallel_networks and len(self._groups) > 1:
             futures = [self._pool.submit(run_group, group, frame) for group in self._groups]
             found = [future.result() for future in futures]
         else:
@@ -500,7 +605,7 @@ class Pipeline:
         """The networks' overlays and the stats line, drawn in NETWORK_TYPES order on a copy
         (the captured frame stays clean for re-use); the picture to encode, as a numpy array
         (over a cudaImage's mapped memory on a Jetson: the one synchronize of the frame)."""
-        overlay_stats = self.overlay_stats
+        overlay_stats = self.stream.overlay_stats
         if not results and not overlay_stats:
             return host_view(frame.image)
         annotated = host_view(self._canvases.copy(frame.image))  # on the GPU for a cudaImage
@@ -510,14 +615,14 @@ class Pipeline:
             if overlay_stats
             else None
         )
-        draw_overlays(annotated, self.networks.values(), results, stats)  # NETWORK_TYPES order
+        draw_overlays(annotated, self.networks.values(), results, stats, frame.camera)
         return annotated
 
     def _throttle(self) -> None:
         """Hold the loop so that the output rate stays under max_fps (0: no cap). The wait
         is cut in slices, so that a new max_fps applies at once, even after a very low one."""
         while not self._stop_event.is_set():
-            max_fps = self.max_fps
+            max_fps = self.stream.max_fps
             remaining = self._last_publish + 1.0 / max_fps - time.monotonic() if max_fps else 0
             if remaining <= 0:
                 return
@@ -526,7 +631,7 @@ class Pipeline:
     def _publish(self, image: np.ndarray, frame: Frame, live: bool) -> None:
         self._last_publish = time.monotonic()
         started = time.perf_counter()
-        jpeg = encode_jpeg(image, self.jpeg_quality)
+        jpeg = encode_jpeg(image, self.stream.jpeg_quality)
         self._encode_ms.add((time.perf_counter() - started) * 1000)
         self._seq += 1
         self.broadcaster.publish(
@@ -552,10 +657,8 @@ class Pipeline:
 
     def results(self) -> dict[str, Any]:
         """The latest result of every loaded network (None before its first)."""
-        return {
-            name: network.result.to_json() if network.result else None
-            for name, network in self.networks.items()
-        }
+        results = {name: network.result_for(self.name) for name, network in self.networks.items()}
+        return {name: result.to_json() if result else None for name, result in results.items()}
 
     def stats(self) -> dict[str, Any]:
         """The figures /stats serves."""
@@ -584,7 +687,7 @@ class Pipeline:
     def _network_stats(self, network: ModelSlot) -> dict[str, Any]:
         """A network's figures, with how old its latest result is against the frame shown."""
         figures = network.stats()
-        shown, result = self.broadcaster.latest, network.result
+        shown, result = self.broadcaster.latest, network.result_for(self.name)
         figures["result_frame"] = result.frame if result else None
         figures["result_age_frames"] = shown.index - result.frame if shown and result else None
         figures["result_age_ms"] = (

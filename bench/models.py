@@ -77,7 +77,7 @@ def run_pipeline(
     source = open_source(InputSpec(uri=str(PICTURE), width=640, height=480, rate=30, loop=-1))
     slots = [create_slot(catalogue, t, None) for t in types]
     pipeline = Pipeline(source, lambda: source, networks=slots, network_mode=mode)
-    pipeline.parallel_networks = parallel
+    pipeline.stream.parallel_networks = parallel
     latencies: list[float] = []
     ages: dict[str, list[float]] = {t: [] for t in types}
     results: dict[str, set[int]] = {t: set() for t in types}

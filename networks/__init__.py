@@ -6,7 +6,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +16,8 @@ import backends
 from catalogue import Catalogue, CatalogueEntry, CustomOptions, ModelError, read_colors
 from model import Model, ModelSlot
 
+# entry name -> the backend loaded for it, while some model of the slot holds it (load_model)
+Loaded = weakref.WeakValueDictionary[str, Any]
 # network type -> the Model subclass for it, as "module:class" (imported when first used)
 MODEL_CLASSES = {
     "background": "networks.background:BackgroundModel",
@@ -38,14 +42,19 @@ def model_class(network_type: str, backend: str | None = None) -> Callable[[str,
     return getattr(importlib.import_module(module_name), class_name)
 
 
-def load_model(entry: CatalogueEntry) -> Model:
-    """Load the entry's files (sha256 checked) into its backend, as a Model of its type."""
-    try:
-        backend = backends.build(entry)
-    except ModelError:
-        raise
-    except Exception as error:  # a runtime that refuses the file: say which file and why
-        raise ModelError(f"{entry.name}: cannot load ({type(error).__name__}: {error})") from None
+def load_model(entry: CatalogueEntry, loaded: Loaded | None = None) -> Model:
+    """Load the entry's files (sha256 checked) into its backend, as a Model of its type.
+
+    `loaded` holds the backends a ModelSlot has loaded already, by entry name: one of them is
+    shared by another camera's model unless it keeps state from frame to frame (`per_camera =
+    True`: a tracking graph, say). So the weights are in memory once, and the slot runs one
+    frame at a time through them."""
+    backend = None if loaded is None else loaded.get(entry.name)
+    if backend is None:
+        backend = _build(entry)
+        if loaded is not None and not getattr(backend, "per_camera", False):
+            with contextlib.suppress(TypeError):  # an object that takes no weak reference
+                loaded[entry.name] = backend
     model = model_class(entry.type, entry.backend)(entry.name, backend)
     model.takes_cuda = bool(getattr(backend, "takes_cuda", False))
     try:
@@ -53,6 +62,15 @@ def load_model(entry: CatalogueEntry) -> Model:
     except (OSError, UnicodeDecodeError) as error:
         raise ModelError(f"{entry.name}: colours: {error}") from None
     return model
+
+
+def _build(entry: CatalogueEntry) -> Any:
+    try:
+        return backends.build(entry)
+    except ModelError:
+        raise
+    except Exception as error:  # a runtime that refuses the file: say which file and why
+        raise ModelError(f"{entry.name}: cannot load ({type(error).__name__}: {error})") from None
 
 
 def create_slot(
@@ -64,8 +82,11 @@ def create_slot(
     if entry.name not in choices:
         choices += (entry.name,)
 
+    loaded: Loaded = weakref.WeakValueDictionary()
+
     def load(name: str) -> Model:
         """The named network; the first entry may be a user's file, not in the catalogue."""
-        return load_model(entry if name == entry.name else catalogue.find(network_type, name))
+        chosen = entry if name == entry.name else catalogue.find(network_type, name)
+        return load_model(chosen, loaded)
 
-    return ModelSlot(load_model(entry), load, choices)
+    return ModelSlot(load(entry.name), load, choices)

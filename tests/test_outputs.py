@@ -213,7 +213,7 @@ def test_the_pipeline_hands_every_published_frame_to_its_outputs_and_closes_them
     recorder = Recorder()
     source = PatternSource(64, 48, 30)
     pipeline = Pipeline(source, lambda: source, outputs=[recorder])
-    pipeline.overlay_stats = True  # so that the published image differs from the captured one
+    pipeline.stream.overlay_stats = True  # the published image differs from the captured one
     pipeline.start()
     try:
         deadline = threading.Event()

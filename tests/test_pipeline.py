@@ -78,9 +78,9 @@ class Recorder:
         slot = server.pipeline.networks["classification"]
         draw = slot.draw
 
-        def recording_draw(image: np.ndarray, result: Any) -> None:
+        def recording_draw(image: np.ndarray, result: Any, *more: Any) -> None:
             self.events.append(("draw", result.frame))
-            draw(image, result)
+            draw(image, result, *more)
 
         slot.draw = recording_draw
 
@@ -185,7 +185,8 @@ def test_network_threads_yield_the_cpu_to_the_server_and_the_video(start_server)
     wait_for(lambda: server.get("/classification/results").json())
     workers = [t for t in threading.enumerate() if t.name.startswith("network-")]
     assert workers and all(t.native_id is not None for t in workers)
-    others = [t for t in threading.enumerate() if t.name in ("process", "capture", "fan-out")]
+    names = ("process-camera1", "capture-camera1", "fan-out")
+    others = [t for t in threading.enumerate() if t.name in names]
     assert len(others) == 3
     base = os.getpriority(os.PRIO_PROCESS, 0)
     for thread in workers:
