@@ -14,6 +14,7 @@ from draw import class_colour
 from frame import Frame
 from model import NO_INPUTS, Inputs, Model, configure, setting
 from results import Keypoint, Pose, PoseResult
+from scene_change import Change, SceneWatch
 
 # Dot radius and line width as fractions of the frame's mean side (width + height) / 2.
 KEYPOINT_SCALE = 0.007
@@ -23,8 +24,9 @@ LINK_SCALE = 0.003
 class PoseEstimator(Protocol):
     """A backend: per person, one (x, y, confidence) per keypoint in frame pixels, in the
     order of keypoint_names; links are pairs of keypoint indices. Optional:
-    `configure(settings)`, called with the frame's settings before estimate() (model.configure).
-    """
+    `configure(settings)`, called with the frame's settings before estimate() (model.configure),
+    and `reset()` for one that follows people from frame to frame: it forgets them, and is
+    called when the picture changes to another scene (forget_at_cut)."""
 
     keypoint_names: list[str]
     links: list[tuple[int, int]]
@@ -56,6 +58,17 @@ def make_pose(
     return Pose(kept, tuple((a, b) for a, b in links if a in ids and b in ids))
 
 
+def forget_at_cut(estimator: PoseEstimator, scenes: SceneWatch, image: object) -> Change:
+    """How `image` differs from the frame before (scene_change.py); at a cut, the estimator
+    forgets whom it was following, if it follows anyone, so that a slideshow's next picture
+    does not inherit the last one's people."""
+    change = scenes.update(image)
+    reset = getattr(estimator, "reset", None)
+    if change is Change.CUT and reset is not None:
+        reset()
+    return change
+
+
 class PoseModel(Model[PoseResult]):
     type = "pose"
     Settings = PoseSettings
@@ -63,10 +76,13 @@ class PoseModel(Model[PoseResult]):
     def __init__(self, name: str, estimator: PoseEstimator) -> None:
         super().__init__(name)
         self.estimator = estimator
+        self._scenes = SceneWatch()
 
     def process(self, frame: Frame, inputs: Inputs = NO_INPUTS) -> PoseResult:
         estimator, threshold = self.estimator, self.settings.confidence_threshold
         configure(estimator, self.settings)
+        if hasattr(estimator, "reset"):  # only one that tracks needs the frames compared
+            forget_at_cut(estimator, self._scenes, frame.image)
         poses = (
             make_pose(person, estimator.keypoint_names, estimator.links, threshold)
             for person in estimator.estimate(frame.image)
