@@ -29,10 +29,11 @@ import numpy as np
 
 import backends
 from backends.opencv_hog import HogPeopleDetector
-from bench.matching import Box, iou, matched
+from bench.matching import Box, matched
 from bench.street_scene import street_scene
 from catalogue import Catalogue
 from results import Detection
+from tracker import box_iou
 
 CONFIDENCE, CLUSTERING = 0.4, 0.5  # DetectionSettings' defaults
 BANDS = ((60, 75), (75, 90), (90, 101))  # walker heights, px
@@ -87,7 +88,7 @@ def save(path: str, image: np.ndarray, truth: list[Box], detections: list[Detect
     for detection in detections:
         left, top, right, bottom = (int(v) for v in detection.box)
         cv2.rectangle(drawn, (left, top), (right, bottom), (0, 0, 255), 1)
-        best = max((iou(detection.box, box) for box in truth), default=0.0)
+        best = max((box_iou(detection.box, box) for box in truth), default=0.0)
         cv2.putText(
             drawn, f"{best:.2f}", (left, top - 3), cv2.FONT_HERSHEY_SIMPLEX, 0.35, (0, 0, 255)
         )

@@ -23,10 +23,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from bench.matching import Box
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
 FRAME_SIZE = (640, 480)
-Box = tuple[float, float, float, float]  # left, top, right, bottom in pixels
 
 
 @dataclass(frozen=True)
