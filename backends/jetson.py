@@ -94,6 +94,7 @@ class JetsonClassifier(_JetsonNetwork):
     """imageNet: a Classifier (networks/classification.py)."""
 
     smooths = True
+    per_camera = True  # its smoothing follows one camera
 
     def __init__(self, entry: CatalogueEntry) -> None:
         inference, cuda = _modules()
@@ -125,6 +126,7 @@ class JetsonDetector(_JetsonNetwork):
     """detectNet: a Detector (networks/detection.py), with detectNet's own IOU tracker."""
 
     tracks = True
+    per_camera = True  # its tracker follows one camera
 
     def __init__(self, entry: CatalogueEntry) -> None:
         inference, cuda = _modules()
@@ -245,6 +247,8 @@ class JetsonPose(_JetsonNetwork):
 
 class JetsonAction(_JetsonNetwork):
     """actionNet: a ClipClassifier (networks/action.py, ClipActionModel)."""
+
+    per_camera = True  # its clip is one camera's frames
 
     def __init__(self, entry: CatalogueEntry) -> None:
         inference, cuda = _modules()

@@ -1,9 +1,10 @@
 """MediaPipe's legacy `mp.solutions` graphs, whose weights ship inside the mediapipe wheel
 (0.10.5 to 0.10.21): BlazePose body landmarks, hand landmarks and selfie segmentation.
 
-The graphs keep tracking state between frames and are not thread-safe: each network owns its
-instance, and the pipeline calls a network from one thread at a time. mediapipe is imported
-when a network is made (see backends/registry.py).
+The graphs keep tracking state between frames (the pose and hand networks' `reset()` drops
+it, at a scene cut) and are not thread-safe: each network owns its instance, and the pipeline
+calls a network from one thread at a time. mediapipe is imported when a network is made (see
+backends/registry.py).
 """
 
 from __future__ import annotations
@@ -41,8 +42,20 @@ def _keypoints(
     ]
 
 
+class Tracking:
+    """A graph that follows what it found from one frame to the next: one per camera, never
+    shared by the cameras' models (networks.load_model)."""
+
+    per_camera = True
+    _graph: Any
+
+    def reset(self) -> None:
+        """Forget what was followed: the next frame is searched afresh."""
+        self._graph.reset()
+
+
 @register_backend
-class BodyPose(Backend):
+class BodyPose(Tracking, Backend):
     """BlazePose full (model_complexity=1; 0 and 2 are not in the wheel): 33 body landmarks
     of at most one person, tracked across frames. A landmark's confidence is its visibility
     (the likelihood that it is in the frame and not hidden)."""
@@ -68,7 +81,7 @@ class BodyPose(Backend):
 
 
 @register_backend
-class HandPose(Backend):
+class HandPose(Tracking, Backend):
     """MediaPipe Hands (full, model_complexity=1): 21 landmarks per hand, up to two hands.
     Hand landmarks carry no visibility of their own, so every landmark of a hand gets the
     hand's handedness score (how sure the model is that this is a left or right hand)."""

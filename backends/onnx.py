@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 
 from backends.onnx_detection import (
+    SAME_OBJECT_IOU,
     decode_nanodet,
     decode_ssd,
     decode_yolo,
@@ -78,9 +79,10 @@ def _frame_detections(
     scale: tuple[float, float],
     confidence: float,
     nms_threshold: float,
+    same_object_iou: float | None = SAME_OBJECT_IOU,
 ) -> list[Detection]:
     boxes, scores, class_ids = decoded
-    keep = nms(boxes, scores, class_ids, nms_threshold, confidence)
+    keep = nms(boxes, scores, class_ids, nms_threshold, confidence, same_object_iou)
     height, width = image.shape[:2]
     return to_detections(
         boxes[keep], scores[keep], class_ids[keep], labels, scale[0], scale[1], width, height
@@ -89,7 +91,8 @@ def _frame_detections(
 
 @register_backend
 class NanoDetDetector(Backend):
-    """NanoDet (COCO-80): BGR input normalised by its own mean and std, GFL/DFL head."""
+    """NanoDet (COCO-80): BGR input normalised by its own mean and std, GFL/DFL head; the
+    frame's shape kept (nanodet_blob), one label per object (nms)."""
 
     name = "onnx-nanodet"
     requires = ("onnxruntime",)
@@ -97,17 +100,26 @@ class NanoDetDetector(Backend):
     def __init__(self, entry: CatalogueEntry) -> None:
         self._network = OnnxNetwork(entry, (416, 416))
         self.labels = read_labels(entry.file("labels"))
+        # as before, for bench/detections.py: keep_ratio False, same_object_iou None
+        self.keep_ratio = True
+        self.same_object_iou: float | None = SAME_OBJECT_IOU
 
     def detect(
         self, image: np.ndarray, confidence_threshold: float, nms_threshold: float
     ) -> list[Detection]:
         size = self._network.size[0]
-        blob, scale_x, scale_y = nanodet_blob(image, size)
+        blob, scale_x, scale_y = nanodet_blob(image, size, self.keep_ratio)
         decoded = decode_nanodet(
             self._network.run(blob), size, score_threshold=confidence_threshold
         )
         return _frame_detections(
-            decoded, self.labels, image, (scale_x, scale_y), confidence_threshold, nms_threshold
+            decoded,
+            self.labels,
+            image,
+            (scale_x, scale_y),
+            confidence_threshold,
+            nms_threshold,
+            self.same_object_iou,
         )
 
 

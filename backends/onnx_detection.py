@@ -22,15 +22,32 @@ Decoded = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 NANODET_STRIDES = (8, 16, 32)
 NANODET_BINS = 11  # distance bins per box side
+# Boxes of different classes that overlap this much are one object with two labels: the less
+# confident label goes (bench/detections.py measures it on the test pictures).
+SAME_OBJECT_IOU = 0.85
 
 
-def nanodet_blob(frame_bgr: np.ndarray, size: int = 416) -> tuple[np.ndarray, float, float]:
-    """Resize a BGR frame to size x size and normalise it for NanoDet.
+def nanodet_blob(
+    frame_bgr: np.ndarray, size: int = 416, keep_ratio: bool = True
+) -> tuple[np.ndarray, float, float]:
+    """A BGR frame as NanoDet's normalised size x size input.
 
-    Returns the [1,3,size,size] float32 blob and the factors (frame width / size,
-    frame height / size) that map input-pixel boxes back to the frame.
+    With keep_ratio (as NanoDet is trained and evaluated: `keep_ratio: True` in its COCO
+    configs), the frame is scaled to fit, its shape kept, in the top left corner of a black
+    square; otherwise it is stretched to the square. Returns the [1,3,size,size] float32 blob
+    and the factors (x, y) that map input-pixel boxes back to the frame.
     """
     height, width = frame_bgr.shape[:2]
+    scale_x, scale_y = width / size, height / size
+    if keep_ratio:
+        scale_x = scale_y = max(scale_x, scale_y)
+        fitted = cv2.resize(
+            frame_bgr,
+            (min(size, max(1, round(width / scale_x))), min(size, max(1, round(height / scale_y)))),
+            interpolation=cv2.INTER_AREA if scale_x > 1 else cv2.INTER_LINEAR,
+        )
+        frame_bgr = np.zeros((size, size, 3), np.uint8)
+        frame_bgr[: fitted.shape[0], : fitted.shape[1]] = fitted
     params = cv2.dnn.Image2BlobParams(
         scalefactor=(*(1 / NANODET_STD).tolist(), 0.0),
         size=(size, size),
@@ -38,7 +55,7 @@ def nanodet_blob(frame_bgr: np.ndarray, size: int = 416) -> tuple[np.ndarray, fl
         swapRB=False,
         ddepth=cv2.CV_32F,
     )
-    return cv2.dnn.blobFromImageWithParams(frame_bgr, params), width / size, height / size
+    return cv2.dnn.blobFromImageWithParams(frame_bgr, params), scale_x, scale_y
 
 
 def _best_class(
@@ -142,24 +159,39 @@ def nms(
     class_ids: np.ndarray,
     iou_threshold: float = 0.5,
     score_threshold: float = 0.35,
+    same_object_iou: float | None = SAME_OBJECT_IOU,
 ) -> np.ndarray:
-    """Class-aware non-maximum suppression (OpenCV's NMSBoxesBatched).
+    """Non-maximum suppression within each class (OpenCV's NMSBoxesBatched), then across
+    classes at a high overlap: one object, one label.
 
     Boxes are [M,4] (l,t,r,b); returns the indices kept, best score first. A box is dropped
-    when its IoU with a better box of its class is above iou_threshold.
+    when its IoU with a better box of its class is above iou_threshold, or with a better box
+    of any class above same_object_iou (or iou_threshold, if that is higher; None: never).
     """
     if len(boxes) == 0:
         return np.zeros(0, np.int64)
     xywh = np.asarray(boxes, np.float64).copy()
     xywh[:, 2:] -= xywh[:, :2]
-    kept = cv2.dnn.NMSBoxesBatched(
-        xywh.tolist(),
-        np.asarray(scores, np.float32).tolist(),
-        np.asarray(class_ids).astype(int).tolist(),
+    confidences = np.asarray(scores, np.float32)
+    kept = np.asarray(
+        cv2.dnn.NMSBoxesBatched(
+            xywh.tolist(),
+            confidences.tolist(),
+            np.asarray(class_ids).astype(int).tolist(),
+            score_threshold,
+            iou_threshold,
+        ),
+        np.int64,
+    ).reshape(-1)
+    if same_object_iou is None or len(kept) < 2:
+        return kept
+    across = cv2.dnn.NMSBoxes(
+        xywh[kept].tolist(),
+        confidences[kept].tolist(),
         score_threshold,
-        iou_threshold,
+        max(same_object_iou, iou_threshold),
     )
-    return np.asarray(kept, np.int64).reshape(-1)
+    return kept[np.asarray(across, np.int64).reshape(-1)]
 
 
 def to_detections(

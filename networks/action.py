@@ -33,6 +33,13 @@ view: an upper-body view gives hands_up and waving only.
 
 Time is the frame's capture time, so the rules see the motion as it was captured, however
 late or irregularly the frames are processed.
+
+Stills (scene_change.py compares each frame with the one before): when the picture changes to
+another scene, as a slideshow's does, the history is emptied and the own BodyPose forgets whom
+it followed, so no motion is carried from one picture to the next. A frame identical to the
+one before shows the body where it was: its last landmarks are kept for the new moment rather
+than estimated again (a tracking pose network drifts on an unchanging picture), so on a still
+the answer neither fades nor claims motion. Landmarks placed outside the picture are unseen.
 """
 
 from __future__ import annotations
@@ -41,7 +48,7 @@ import math
 import statistics
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
@@ -49,9 +56,10 @@ import numpy as np
 from draw import Overlay
 from frame import Frame
 from model import NO_INPUTS, Inputs, Model, configure, setting
-from networks.pose import PoseEstimator, extent, person_colour
+from networks.pose import PoseEstimator, extent, forget_at_cut, person_colour
 from placement import Rect
 from results import ActionResult, Pose, PoseResult, class_label
+from scene_change import Change, SceneWatch
 
 ACTIONS = ("hands_up", "waving", "squatting", "walking", "falling", "standing")
 SIDES = ("left", "right")
@@ -382,17 +390,25 @@ class ActionModel(Model[ActionResult]):
         super().__init__(name)
         self.body_pose = body_pose
         self._history: deque[Sample] = deque(maxlen=HISTORY_MAX_SAMPLES)
+        self._last: Sample | None = None  # the previous frame's body
+        self._scenes = SceneWatch()
         self._frames = 0
         self._scores = dict.fromkeys(ACTIONS, 0.0)
 
     def process(self, frame: Frame, inputs: Inputs = NO_INPUTS) -> ActionResult:
         now = frame.timestamp
+        change = forget_at_cut(self.body_pose, self._scenes, frame.image)
+        if change is Change.CUT:  # another picture: the motion seen so far is not its own
+            self._history.clear()
         while self._history and self._history[0].time < now - HISTORY_S:
             self._history.popleft()
-        pose = inputs.get("pose")
-        sample = make_sample(
-            now, self._landmarks(frame.image, pose if isinstance(pose, PoseResult) else None)
-        )
+        if change is Change.SAME:  # nothing moved: the body is where it was, if anywhere
+            sample = None if self._last is None else replace(self._last, time=now)
+        else:
+            pose = inputs.get("pose")
+            landmarks = self._landmarks(frame.image, pose if isinstance(pose, PoseResult) else None)
+            sample = make_sample(now, landmarks)
+        self._last = sample
         if sample is not None:
             self._history.append(sample)
         if self._frames % (self.settings.skip_frames + 1) == 0:
@@ -402,15 +418,21 @@ class ActionModel(Model[ActionResult]):
 
     def _landmarks(self, image: np.ndarray, pose: PoseResult | None) -> dict[str, np.ndarray]:
         """The rules' landmarks seen in this frame, in pixels: from the pose network's body
-        if it has one, else from this network's own BodyPose."""
+        if it has one, else from this network's own BodyPose. A landmark placed outside the
+        picture (BlazePose guesses the legs of a portrait, some with visibility 0.8) is not
+        seen."""
         found = body_landmarks(pose)
         if found is None:
             people = self.body_pose.estimate(image)
             found = dict(zip(self.body_pose.keypoint_names, people[0])) if people else {}
+        height, width = image.shape[:2]
         return {
             name: np.array([x, y], np.float64)
             for name, (x, y, confidence) in found.items()
-            if name in USED_LANDMARKS and confidence >= LANDMARK_MIN_CONFIDENCE
+            if name in USED_LANDMARKS
+            and confidence >= LANDMARK_MIN_CONFIDENCE
+            and 0 <= x < width
+            and 0 <= y < height
         }
 
     def _answer(self, frame: Frame) -> ActionResult:

@@ -16,6 +16,7 @@ from frame import Frame
 from model import NO_INPUTS, Inputs, Model, configure, setting
 from placement import Rect
 from results import Keypoint, Pose, PoseResult
+from scene_change import Change, SceneWatch
 
 # A skeleton's line width: this fraction of the person's height (or width, if wider), at
 # least MIN_LINE_WIDTH (3 px on a person 60 px tall) and at most MAX_LINE_SCALE of the frame's
@@ -40,8 +41,9 @@ PERSON_COLOURS = [
 class PoseEstimator(Protocol):
     """A backend: per person, one (x, y, confidence) per keypoint in frame pixels, in the
     order of keypoint_names; links are pairs of keypoint indices. Optional:
-    `configure(settings)`, called with the frame's settings before estimate() (model.configure).
-    """
+    `configure(settings)`, called with the frame's settings before estimate() (model.configure),
+    and `reset()` for one that follows people from frame to frame: it forgets them, and is
+    called when the picture changes to another scene (forget_at_cut)."""
 
     keypoint_names: list[str]
     links: list[tuple[int, int]]
@@ -73,6 +75,17 @@ def make_pose(
     return Pose(kept, tuple((a, b) for a, b in links if a in ids and b in ids))
 
 
+def forget_at_cut(estimator: PoseEstimator, scenes: SceneWatch, image: object) -> Change:
+    """How `image` differs from the frame before (scene_change.py); at a cut, the estimator
+    forgets whom it was following, if it follows anyone, so that a slideshow's next picture
+    does not inherit the last one's people."""
+    change = scenes.update(image)
+    reset = getattr(estimator, "reset", None)
+    if change is Change.CUT and reset is not None:
+        reset()
+    return change
+
+
 class PoseModel(Model[PoseResult]):
     type = "pose"
     Settings = PoseSettings
@@ -80,10 +93,13 @@ class PoseModel(Model[PoseResult]):
     def __init__(self, name: str, estimator: PoseEstimator) -> None:
         super().__init__(name)
         self.estimator = estimator
+        self._scenes = SceneWatch()
 
     def process(self, frame: Frame, inputs: Inputs = NO_INPUTS) -> PoseResult:
         estimator, threshold = self.estimator, self.settings.confidence_threshold
         configure(estimator, self.settings)
+        if hasattr(estimator, "reset"):  # only one that tracks needs the frames compared
+            forget_at_cut(estimator, self._scenes, frame.image)
         poses = (
             make_pose(person, estimator.keypoint_names, estimator.links, threshold)
             for person in estimator.estimate(frame.image)

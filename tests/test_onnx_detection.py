@@ -19,6 +19,7 @@ from backends.onnx_detection import (
     to_detections,
 )
 from results import Detection
+from tracker import box_iou
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "data" / "networks" / "nanodet-coco-416.onnx"
@@ -110,6 +111,24 @@ def test_nms_keeps_overlapping_boxes_of_different_classes() -> None:
     assert sorted(kept.tolist()) == [0, 1]
 
 
+SAME_OBJECT = np.array([[0, 0, 100, 100], [0, 0, 100, 90]], np.float32)  # IoU 0.9
+
+
+def test_nms_gives_one_object_one_label_the_more_confident() -> None:
+    scores, cat_and_person = np.array([0.46, 0.6]), np.array([15, 0])
+    assert nms(SAME_OBJECT, scores, cat_and_person, iou_threshold=0.5).tolist() == [1]
+    within_classes = nms(SAME_OBJECT, scores, cat_and_person, 0.5, same_object_iou=None)
+    assert sorted(within_classes.tolist()) == [0, 1]
+
+
+def test_merging_across_classes_is_never_stricter_than_within_one() -> None:
+    """A clustering threshold above SAME_OBJECT_IOU keeps boxes that overlap less than it,
+    of any class; at 1.0 nothing is merged."""
+    scores = np.array([0.46, 0.6])
+    assert sorted(nms(SAME_OBJECT, scores, np.array([15, 0]), iou_threshold=0.95)) == [0, 1]
+    assert sorted(nms(SAME_OBJECT, scores, np.array([0, 0]), iou_threshold=1.0)) == [0, 1]
+
+
 def test_nms_respects_the_iou_threshold_and_score_threshold() -> None:
     scores, class_ids = np.array([0.8, 0.9]), np.array([2, 2])
     assert sorted(nms(OVERLAPPING, scores, class_ids, iou_threshold=0.85).tolist()) == [0, 1]
@@ -185,16 +204,25 @@ def test_labels_are_the_80_coco_classes() -> None:
     assert (LABELS[0], LABELS[15], LABELS[16], LABELS[79]) == ("person", "cat", "dog", "toothbrush")
 
 
-def test_blob_is_normalised_bgr_and_scale_maps_back() -> None:
+def normalised(bgr: tuple[int, int, int]) -> list[float]:
+    return [(bgr[0] - 103.53) / 57.375, (bgr[1] - 116.28) / 57.12, (bgr[2] - 123.675) / 58.395]
+
+
+def test_blob_is_normalised_bgr_with_the_frame_shape_kept_top_left() -> None:
     frame = np.zeros((300, 451, 3), np.uint8)
     frame[:] = (161, 116, 124)
     blob, scale_x, scale_y = nanodet_blob(frame)
     assert blob.shape == (1, 3, 416, 416) and blob.dtype == np.float32
-    np.testing.assert_allclose(
-        blob[0, :, 200, 200],
-        [(161 - 103.53) / 57.375, (116 - 116.28) / 57.12, (124 - 123.675) / 58.395],
-        atol=1e-4,
-    )
+    assert scale_x == scale_y == 451 / 416
+    rows = round(300 / scale_y)  # 277: the frame's height in the input
+    np.testing.assert_allclose(blob[0, :, rows - 1, 415], normalised((161, 116, 124)), atol=1e-4)
+    np.testing.assert_allclose(blob[0, :, rows, 0], normalised((0, 0, 0)), atol=1e-4)
+
+
+def test_blob_stretched_when_the_shape_is_not_kept() -> None:
+    frame = np.full((300, 451, 3), (161, 116, 124), np.uint8)
+    blob, scale_x, scale_y = nanodet_blob(frame, keep_ratio=False)
+    np.testing.assert_allclose(blob[0, :, 415, 415], normalised((161, 116, 124)), atol=1e-4)
     assert (scale_x, scale_y) == (451 / 416, 300 / 416)
 
 
@@ -236,3 +264,20 @@ def test_nanodet_finds_the_subject(session, image: str, label: str) -> None:
     assert 0 <= left < right <= width and 0 <= top < bottom <= height
     assert centre_in_middle_half(best.box, width, height)
     assert (right - left) * (bottom - top) > 0.3 * width * height
+
+
+def test_a_cat_photograph_is_one_cat_and_no_person(session) -> None:
+    """Stretched to NanoDet's square, the whole cat photo was a "person 0.60" box above a
+    "cat 0.46" box on the same pixels; with its shape kept and one label per object, a cat."""
+    frame = cv2.imread(str(ROOT / "tests" / "data" / "chelsea.jpg"))
+    assert [d.label for d in detect(session, frame, score_threshold=0.4)] == ["cat"]
+
+
+def test_boxes_map_back_to_a_wide_frame(session) -> None:
+    """The cat pasted into a 16:9 frame: its box is found where it was put."""
+    frame = np.full((360, 640, 3), 90, np.uint8)
+    frame[60:330, 300:606] = cv2.resize(
+        cv2.imread(str(ROOT / "tests" / "data" / "chelsea.jpg")), (306, 270)
+    )
+    cats = [d for d in detect(session, frame) if d.label == "cat"]
+    assert cats and box_iou(max(cats, key=lambda d: d.confidence).box, (300, 60, 606, 330)) > 0.7

@@ -8,15 +8,17 @@ import math
 from collections.abc import Iterable
 from weakref import WeakKeyDictionary
 
+import cv2
 import mediapipe as mp  # noqa: E402,I001  (after backends.mediapipe_solutions)
 import numpy as np
 import pytest
 import requests
 
 from backends.mediapipe_solutions import BodyPose, SelfieSegmentation  # first: quiets mediapipe
+from bench.street_scene import paste, street, walker
 from catalogue import Catalogue
 from frame import Frame
-from helpers import DATA, frame_of, picture, wait_for
+from helpers import frame_of, picture, wait_for
 from networks import create_slot, load_model
 from networks.action import ActionModel
 from networks.pose import PoseModel, make_pose
@@ -169,11 +171,20 @@ def action_model(body_pose=None) -> ActionModel:
 FRAMES_PLAYED: WeakKeyDictionary[ActionModel, int] = WeakKeyDictionary()
 
 
+def video_frame(index: int) -> np.ndarray:
+    """A blank frame but for a square that moves 7 px a frame: a video's frames differ, so the
+    action network takes each for a new moment of one scene (scene_change.py)."""
+    image = BLANK.copy()
+    left = 7 * index % 600
+    image[200:240, left : left + 40] = 255
+    return image
+
+
 def next_frame(model: ActionModel) -> Frame:
-    """The model's next blank frame of a 30 fps video (capture times go on across calls)."""
+    """The model's next frame of a 30 fps video (capture times go on across calls)."""
     index = FRAMES_PLAYED.get(model, 0)
     FRAMES_PLAYED[model] = index + 1
-    return frame_of(BLANK, index, 1000.0 + index / FPS)
+    return frame_of(video_frame(index), index, 1000.0 + index / FPS)
 
 
 def play(model: ActionModel, bodies: Iterable[dict[str, np.ndarray]]) -> list[ActionResult]:
@@ -234,7 +245,8 @@ def squatting_down(seconds: float) -> list[dict[str, np.ndarray]]:
 
 
 def walking_across(seconds: float) -> list[dict[str, np.ndarray]]:
-    """Seen from the side, walking right at 2 torso lengths a second, a stride a second."""
+    """Seen from the side, walking right at 2 torso lengths a second, a stride a second, from
+    the left of the picture (landmarks outside it are not seen)."""
     bodies = []
     for i in frames(seconds):
         swing = 0.4 * math.sin(2 * math.pi * i / FPS)
@@ -252,7 +264,7 @@ def walking_across(seconds: float) -> list[dict[str, np.ndarray]]:
                 "right_wrist": (swing / 2, -0.05),
             }
         )
-        bodies.append(posed(side_on, HIPS + [2 * TORSO * i / FPS, 0.0]))
+        bodies.append(posed(side_on, HIPS + [2 * TORSO * (i / FPS - 1), 0.0]))
     return bodies
 
 
@@ -357,9 +369,11 @@ class CountingPose:
 
     def estimate(self, _image):
         self.calls += 1
-        return [
-            [(*posed()[name], 0.98) if name in STANDING else (0.0, 0.0, 0.0) for name in BODY_NAMES]
-        ]
+        body = self.body()
+        return [[(*body[name], 0.98) if name in body else (0.0, 0.0, 0.0) for name in BODY_NAMES]]
+
+    def body(self) -> dict[str, np.ndarray]:
+        return posed()
 
 
 def test_hand_keypoints_cannot_drive_it_so_it_finds_the_body_itself():
@@ -402,6 +416,91 @@ def test_action_draws_its_label_bottom_left():
     assert not np.array_equal(idle, drawn)
 
 
+# ---- stills: a slideshow, an unchanging frame --------------------------------------------------
+
+SLIDESHOW = ["astronaut.jpg", "chelsea.jpg", "grace_hopper.jpg", "coffee.jpg", "astronaut.jpg"]
+
+
+def slide(name: str) -> np.ndarray:
+    """A test picture as a slideshow shows it, at 640x480."""
+    return cv2.resize(picture(name), (640, 480), interpolation=cv2.INTER_AREA)
+
+
+def keypoints_of(result: PoseResult) -> list[tuple[str, float, float, float]]:
+    return [(k.name, k.x, k.y, k.confidence) for pose in result.poses for k in pose.keypoints]
+
+
+def test_pose_starts_afresh_at_each_picture_of_a_slideshow(catalogue):
+    """Each picture's first frame gives exactly what a new network gives on it: nothing is
+    carried over (tracking used to put a person from the last picture on the cat)."""
+    shown = body_network(catalogue)
+    index = 0
+    for name in SLIDESHOW:
+        fresh = body_network(catalogue).process(frame_of(slide(name)))
+        for repeat in range(3):
+            result = shown.process(frame_of(slide(name), index, index / FPS))
+            index += 1
+            if repeat == 0:
+                assert keypoints_of(result) == keypoints_of(fresh), name
+        if name in ("chelsea.jpg", "coffee.jpg"):
+            assert result.poses == (), f"a person on {name}"
+
+
+def test_action_starts_afresh_at_each_picture_and_sees_no_legs_outside_it(catalogue):
+    """No motion is carried from one picture to the next, and a portrait is not squatting:
+    BlazePose places its legs below the picture, which the rules do not count."""
+    shown = load_model(catalogue.find("action", "pose-actions"))
+    index = 0
+    for name in SLIDESHOW:
+        fresh = load_model(catalogue.find("action", "pose-actions"))
+        expected = fresh.process(frame_of(slide(name))).scores
+        for repeat in range(10):
+            result = shown.process(frame_of(slide(name), index, index / FPS))
+            index += 1
+            assert result.label is None, (name, result.scores)
+            if repeat == 0:
+                assert result.scores == expected, name
+
+
+class DriftingPose(CountingPose):
+    """A BodyPose stand-in that, like a tracking network on an unchanging picture, answers a
+    little differently at every call: the hips creep right, the ankles trade places."""
+
+    def body(self) -> dict[str, np.ndarray]:
+        step = 0.3 * (-1) ** self.calls
+        return posed(
+            {"left_ankle": (0.16 + step, 1.8), "right_ankle": (-0.16 - step, 1.8)},
+            HIPS + [3.0 * self.calls, 0.0],
+        )
+
+
+def test_on_an_unchanging_frame_action_neither_fades_nor_claims_motion():
+    drifting = DriftingPose()
+    model = action_model(drifting)
+    still = picture("astronaut.jpg")
+    results = [model.process(frame_of(still, i, 1000.0 + i / FPS)) for i in frames(3.0)]
+    assert results[0].label == "standing"
+    assert all(
+        (r.label, r.confidence, r.scores) == (results[0].label, 1.0, results[0].scores)
+        for r in results
+    )
+    assert drifting.calls == 1, "the body of an unchanged frame is the one seen"
+    moved = model.process(frame_of(video_frame(0), 90, 1003.0))
+    assert drifting.calls == 2 and moved.label == "standing"
+
+
+def test_a_still_of_a_standing_walker_stays_standing(catalogue):
+    """BlazePose on a whole body (bench/street_scene.py's walker, 440 px tall) for 3 s of an
+    unchanging frame."""
+    rng = np.random.default_rng(3)
+    still = street(rng, plain=True)
+    paste(still, *walker(rng, 440), left=200, top=20)
+    model = load_model(catalogue.find("action", "pose-actions"))
+    results = [model.process(frame_of(still, i, i / FPS)) for i in frames(3.0)]
+    assert results[0].label == "standing"
+    assert all((r.label, r.confidence) == ("standing", results[0].confidence) for r in results)
+
+
 # ---- in the pipeline -------------------------------------------------------------------------
 
 
@@ -418,7 +517,9 @@ def test_action_uses_the_pose_networks_result_while_it_runs(start_server, catalo
         return real_estimate(frame)
 
     monkeypatch.setattr(own_pose, "estimate", counted_estimate)
-    source = open_source(InputSpec(uri=str(DATA / "astronaut.jpg"), rate=10, loop=-1))
+    # the test pattern, whose photograph of a person slides: on a still picture the action
+    # network keeps the body it last saw and has nothing to estimate (scene_change.py)
+    source = open_source(InputSpec(rate=10))
     server = start_server(source, networks=[pose_slot, action_slot])
 
     pose = wait_for(lambda: server.get("/pose/results").json())
