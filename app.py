@@ -10,7 +10,7 @@ import socket
 import ssl
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from flask import Flask, Response, abort, jsonify, render_template, request
@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 import quiet
 from broadcast import Broadcaster, Viewer
+from cameras import CamerasError
 from catalogue import (
     Catalogue,
     CustomOptions,
@@ -29,18 +30,19 @@ from catalogue import (
 )
 from cli import (
     LOG_LEVELS,
+    camera_specs,
     custom_options,
-    input_spec,
     open_outputs,
     parse_args,
     warn_jetson_only,
 )
+from dashboard import Dashboard, build_dashboard
 from mjpeg import CONTENT_TYPE
 from model import NETWORK_TYPES, ModelSlot
 from networks import create_slot
-from outputs import OutputError
+from outputs import Output, OutputError
 from priority import at_network_priority
-from sources import SourceError, open_source
+from sources import Source, SourceError, open_source
 from stream import Pipeline
 from utils import MAX_BODY_BYTES, InvalidValue, ReadOnly
 from websocket_video import ClientFrames, HandshakeError, accept_key, handshake_response
@@ -52,35 +54,68 @@ log = logging.getLogger("dashboard")
 GIL_SWITCH_INTERVAL_S = 0.001
 
 
-def create_app(pipeline: Pipeline, title: str = "DNN Dashboard") -> Flask:
-    """The Flask app: the page, the MJPEG stream, snapshots, stats and the live settings."""
+def create_app(cameras: Dashboard | Pipeline, title: str = "DNN Dashboard") -> Flask:
+    """The Flask app: the page, each camera's video, snapshots, stats and results, and the
+    live settings. The one-camera paths (/video_feed...) are the first camera's; every camera
+    has them under /cameras/<name>/ too."""
+    dashboard = cameras if isinstance(cameras, Dashboard) else Dashboard.of(cameras)
     app = Flask(__name__)
     app.config["BOOTSTRAP_SERVE_LOCAL"] = True  # the page works with no internet
     Bootstrap5(app)
-    settings = pipeline.settings
+    settings = dashboard.settings
+
+    def camera(name: str) -> Pipeline:
+        pipeline = dashboard.pipeline(name)
+        if pipeline is None:
+            abort(404, f"no camera {name}; GET /cameras lists them")
+        return pipeline
+
+    def per_camera(rule: str, websocket: bool = False) -> Any:
+        """Route a view of a pipeline at `rule` for the first camera, and at
+        /cameras/<name>`rule` for every camera; with `websocket`, for a WebSocket handshake
+        too (werkzeug routes one only to a rule marked websocket=True)."""
+
+        def register(view: Any) -> Any:
+            def of_first(**values: Any) -> Any:
+                return view(dashboard.first, **values)
+
+            def of_camera(camera_name: str, **values: Any) -> Any:
+                return view(camera(camera_name), **values)
+
+            for path, endpoint, function in (
+                (rule, view.__name__, of_first),
+                (f"/cameras/<camera_name>{rule}", f"camera_{view.__name__}", of_camera),
+            ):
+                for marked in (False, True) if websocket else (False,):
+                    app.add_url_rule(path, endpoint, function, websocket=marked)
+            return view
+
+        return register
 
     @app.get("/")
     def index() -> str:
         return render_template(
-            "index.html", title=title, groups=settings.groups(), networks=list(pipeline.networks)
+            "index.html",
+            title=title,
+            groups=settings.groups(),
+            networks=list(dashboard.networks),
+            cameras=list(dashboard.cameras),
         )
 
-    @app.get("/video_feed")
-    def video_feed() -> Response:
+    @per_camera("/video_feed")
+    def video_feed(pipeline: Pipeline) -> Response:
         sock = request.environ.get("werkzeug.socket")
         if sock is None:
             abort(501, "/video_feed needs werkzeug's server (python app.py)")
+        pipeline.touch()
         return Response(
             pipeline.broadcaster.parts_for_viewer(sock),
             content_type=CONTENT_TYPE,
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )
 
-    # werkzeug routes a WebSocket handshake only to a rule marked websocket=True; the plain
-    # rule answers other requests with what is missing.
-    @app.get("/video_ws", websocket=True)
-    @app.get("/video_ws")
-    def video_ws() -> Response:
+    @per_camera("/video_ws", websocket=True)  # the plain rule says what a request lacks
+    def video_ws(pipeline: Pipeline) -> Response:
         """The video as WebSocket messages (websocket_video.py), for the page: unlike an MJPEG
         <img>, a WebSocket does not hold one of a browser's six connections to the host."""
         sock = request.environ.get("werkzeug.socket")
@@ -90,10 +125,12 @@ def create_app(pipeline: Pipeline, title: str = "DNN Dashboard") -> Flask:
             accept = accept_key({name.lower(): value for name, value in request.headers.items()})
         except HandshakeError as error:
             abort(400, str(error))
+        pipeline.touch()
         return Response(websocket_session(pipeline.broadcaster, sock, accept))
 
-    @app.get("/snapshot.jpg")
-    def snapshot() -> Response:
+    @per_camera("/snapshot.jpg")
+    def snapshot(pipeline: Pipeline) -> Response:
+        pipeline.touch()
         frame = pipeline.broadcaster.latest
         if frame is None:
             abort(503, "no frame yet")
@@ -107,26 +144,47 @@ def create_app(pipeline: Pipeline, title: str = "DNN Dashboard") -> Flask:
             },
         )
 
-    @app.get("/stats")
-    def stats() -> Response:
+    @per_camera("/stats")
+    def stats(pipeline: Pipeline) -> Response:
         return jsonify(pipeline.stats())
 
     @app.get("/healthz")
     def healthz() -> Response:
-        return jsonify({"status": "ok", "source": pipeline.capture.state})
+        return jsonify({"status": "ok", "source": dashboard.first.capture.state})
 
-    @app.get("/results")
-    def all_results() -> Response:
+    @per_camera("/results")
+    def all_results(pipeline: Pipeline) -> Response:
+        pipeline.touch()
         return results_response(pipeline, pipeline.results())
 
-    @app.get("/<network_type>/results")
-    def network_results(network_type: str) -> Response:
+    @per_camera("/<network_type>/results")
+    def network_results(pipeline: Pipeline, network_type: str) -> Response:
+        pipeline.touch()
         results = pipeline.results()
         if network_type not in results:
             abort(
                 404, f"no {network_type} network is loaded; loaded: {', '.join(results) or 'none'}"
             )
         return results_response(pipeline, results[network_type])
+
+    @app.get("/cameras")
+    def cameras_list() -> Response:
+        return jsonify(dashboard.describe())
+
+    @app.route("/cameras/<camera_name>/running", methods=["GET", "PUT"])
+    def running(camera_name: str) -> Response:
+        """Whether the camera runs; PUT false stops its capture and networks, true starts
+        them again."""
+        pipeline = camera(camera_name)
+        if request.method == "PUT":
+            try:
+                value = json.loads(read_body(MAX_BODY_BYTES))
+            except (ValueError, RecursionError):
+                abort(400, f"/cameras/{camera_name}/running takes true or false (JSON)")
+            if not isinstance(value, bool):
+                abort(400, f"/cameras/{camera_name}/running takes true or false, not {value!r}")
+            pipeline.running = value
+        return jsonify(pipeline.running)
 
     @app.get("/api/properties")
     def properties() -> Response:
@@ -249,6 +307,11 @@ def make_http_server(
     return server
 
 
+def close_all(closables: Iterable[Source | Output]) -> None:
+    for closable in closables:
+        closable.close()
+
+
 def load_networks(
     args: argparse.Namespace, options: dict[str, CustomOptions] | None = None
 ) -> list[ModelSlot]:
@@ -271,7 +334,11 @@ def run(args: argparse.Namespace) -> int:
     if args.list_models:
         print(describe(Catalogue()))
         return 0
-    spec = input_spec(args)
+    try:
+        cameras = camera_specs(args)
+    except CamerasError as error:
+        print(f"error: --cameras: {error}", file=sys.stderr)
+        return 2
     try:
         ssl_context = server_ssl_context(args.ssl_cert, args.ssl_key) if args.ssl_cert else None
     except OSError as error:
@@ -279,37 +346,41 @@ def run(args: argparse.Namespace) -> int:
         return 2
     options = custom_options(args)
     networks = at_network_priority(lambda: load_networks(args, options))
+    sources: dict[str, Source] = {}
     try:
-        source = open_source(spec)
+        for camera in cameras:
+            sources[camera.name] = open_source(camera.input)
     except SourceError as error:
-        print(f"error: input {error}", file=sys.stderr)
+        close_all(sources.values())
+        prefix = "input" if len(cameras) == 1 else f"camera {camera.name}:"
+        print(f"error: {prefix} {error}", file=sys.stderr)
         return 2
+    first = sources[cameras[0].name]
     try:
-        outputs = open_outputs(args, spec, source)
+        outputs = open_outputs(args, cameras[0].input, first)
     except OutputError as error:
-        source.close()
+        close_all(sources.values())
         print(f"error: {error}", file=sys.stderr)
         return 2
-    warn_jetson_only(args, source, outputs)
-    pipeline = Pipeline(
-        source,
-        lambda: open_source(spec),
+    warn_jetson_only(args, first, outputs)
+    dashboard = build_dashboard(
+        cameras,
+        lambda camera: (sources[camera.name], lambda: open_source(camera.input)),
+        networks,
         jpeg_quality=args.jpeg_quality,
-        networks=networks,
         network_mode=args.network_mode,
+        idle_stop=args.idle_stop,
         outputs=outputs,
     )
     try:
         server = make_http_server(
-            create_app(pipeline, args.title), args.host, args.port, ssl_context
+            create_app(dashboard, args.title), args.host, args.port, ssl_context
         )
     except (OSError, SystemExit) as error:
-        source.close()
-        for output in outputs:
-            output.close()
+        close_all([*sources.values(), *outputs])
         print(f"error: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
         return 2
-    pipeline.start()
+    dashboard.start()
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
@@ -317,12 +388,16 @@ def run(args: argparse.Namespace) -> int:
     serving.start()
     scheme = "https" if args.ssl_cert else "http"
     shown_host = "localhost" if args.host in ("0.0.0.0", "::") else args.host
-    log.info("serving %s on %s://%s:%d", source.description, scheme, shown_host, server.server_port)
+    described = ", ".join(
+        source.description if len(sources) == 1 else f"{name}: {source.description}"
+        for name, source in sources.items()
+    )
+    log.info("serving %s on %s://%s:%d", described, scheme, shown_host, server.server_port)
     for output in outputs:
         log.info("writing %s", output.description)
     stop.wait()
     log.info("stopping")
-    pipeline.stop()
+    dashboard.stop()
     server.shutdown()
     server.server_close()
     return 0

@@ -8,6 +8,7 @@ import logging
 import os
 from collections.abc import Sequence
 
+from cameras import CameraSpec, from_inputs, read_cameras_file
 from catalogue import (
     CUSTOM_ONNX_BACKENDS,
     CustomOptions,
@@ -48,7 +49,9 @@ JETSON_OUTPUT_OPTIONS = (
     "bitrate",
     "stun_server",
 )
-DEFAULT_OUTPUT_RATE = 30.0  # a video file's frame rate when neither flags nor input say
+DEFAULT_OUTPUT_RATE = 30.0
+# seconds without a viewer before a camera frees its input (README, "Several cameras")
+DEFAULT_IDLE_STOP_S = 60.0  # a video file's frame rate when neither flags nor input say
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,11 +64,28 @@ def build_parser() -> argparse.ArgumentParser:
     source = parser.add_argument_group("input (as jetson-utils' videoSource)")
     source.add_argument(
         "--input",
-        default="test://",
+        dest="inputs",
+        action="append",
         metavar="URI",
         help="test:// (a moving test pattern, the default), /dev/videoN, "
         "v4l2:///dev/videoN, csi://N, rtsp://..., http(s)://..., a video "
-        "file, an image, a folder or a glob of images",
+        "file, an image, a folder or a glob of images. Repeat it for several cameras "
+        "(camera1, camera2...), which the other input options apply to alike",
+    )
+    source.add_argument(
+        "--cameras",
+        metavar="TOML",
+        help="a cameras file: a name and input options per camera (README, 'Several "
+        "cameras'); instead of --input",
+    )
+    source.add_argument(
+        "--idle-stop",
+        type=float,
+        default=DEFAULT_IDLE_STOP_S,
+        metavar="SECONDS",
+        help="a camera nobody has watched for this long (no viewer, snapshot or results "
+        "request) closes its input and pauses its networks until someone does; 0: never "
+        f"(default {DEFAULT_IDLE_STOP_S:g}; never for a camera with an --output)",
     )
     source.add_argument("--input-width", type=int, metavar="PX", help="frame width")
     source.add_argument("--input-height", type=int, metavar="PX", help="frame height")
@@ -366,6 +386,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     folded into its --input-... option."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.cameras and args.inputs:
+        parser.error("--cameras and --input exclude each other: list every camera in the file")
+    args.inputs = args.inputs or ["test://"]
+    args.input = args.inputs[0]
+    if args.idle_stop < 0:
+        parser.error("--idle-stop must not be negative")
     positive = ("input_width", "input_height", "input_rate", "width", "height", "framerate")
     for name in (*positive, "output_rate", "output_width", "output_height"):
         value = getattr(args, name)
@@ -406,6 +432,15 @@ def input_spec(args: argparse.Namespace) -> InputSpec:
             if getattr(args, name) is not None
         ),
     )
+
+
+def camera_specs(args: argparse.Namespace) -> list[CameraSpec]:
+    """The cameras asked for: those of --cameras, or one per --input; CamerasError if the
+    cameras file cannot be used."""
+    defaults = input_spec(args)
+    if args.cameras:
+        return read_cameras_file(args.cameras, defaults)
+    return from_inputs(args.inputs, defaults)
 
 
 def open_outputs(args: argparse.Namespace, spec: InputSpec, source: Source) -> list[Output]:

@@ -119,6 +119,7 @@ class CaptureThread(threading.Thread):
         self._slot = slot
         self._backoff = backoff or Backoff()
         self._camera = camera
+        self._prefix = ""  # the camera's name in the log lines, once there are several
         self._stop_event = threading.Event()
         self._pause_as: str | None = None  # IDLE or STOPPED while paused is asked for
         self._resumed = threading.Event()
@@ -133,6 +134,10 @@ class CaptureThread(threading.Thread):
     def stop(self) -> None:
         self._stop_event.set()
         self._resumed.set()
+
+    def name_in_logs(self) -> None:
+        """Begin each log line with the camera's name (when there are several)."""
+        self._prefix = f"{self._camera}: "
 
     def pause(self, state: str) -> None:
         """Close the input and say `state` (IDLE or STOPPED) until resume()."""
@@ -169,7 +174,7 @@ class CaptureThread(threading.Thread):
                 self._lose(source, OFFLINE, f"{source.description}: input ended")
                 return
             if self.state != ONLINE:
-                log.info("input online: %s", source.description)
+                log.info("%sinput online: %s", self._prefix, source.description)
                 self._online_since = time.monotonic()
             self.state, self.last_error = ONLINE, None
             if time.monotonic() - self._online_since >= STABLE_ONLINE_S:
@@ -188,7 +193,7 @@ class CaptureThread(threading.Thread):
             self._source.close()
             self._source = None
         self.state = state
-        log.info("input %s: %s", state, self.description)
+        log.info("%sinput %s: %s", self._prefix, state, self.description)
         self._resumed.wait()
         if self._stop_event.is_set() or self._pause_as is not None:
             return
@@ -212,11 +217,13 @@ class CaptureThread(threading.Thread):
         self._source = None
         self.state, self.last_error = state, reason
         if state == OFFLINE:
-            log.warning("%s; serving the last frame", reason)
+            log.warning("%s%s; serving the last frame", self._prefix, reason)
 
     def _reconnect(self) -> Source | None:
         delay = self._backoff.next_delay()
-        log.warning("input lost (%s); reconnecting in %.1f s", self.last_error, delay)
+        log.warning(
+            "%sinput lost (%s); reconnecting in %.1f s", self._prefix, self.last_error, delay
+        )
         self.state = RECONNECTING
         if self._stop_event.wait(delay):
             return None

@@ -57,12 +57,12 @@ def test_the_same_frame_reaches_mjpeg_and_websocket_viewers_alike(server):
 
 
 def test_closing_is_answered_and_the_viewer_is_let_go(server):
-    client = connect(websocket_url(server), max_size=None)
-    client.recv(timeout=10)
-    wait_for(lambda: server.get("/stats").json()["websocket_viewers"] == 1)
-    started = time.monotonic()
-    client.close()  # sends a close frame and waits for the server's (up to 10 s)
-    assert time.monotonic() - started < 5, "the server answered the close frame"
+    with connect(websocket_url(server), max_size=None) as client:
+        client.recv(timeout=10)
+        wait_for(lambda: server.get("/stats").json()["websocket_viewers"] == 1)
+        started = time.monotonic()
+        client.close()  # sends a close frame and waits for the server's (up to 10 s)
+        assert time.monotonic() - started < 5, "the server answered the close frame"
     wait_for(lambda: server.get("/stats").json()["viewers"] == 0)
 
 
