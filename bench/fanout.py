@@ -78,6 +78,7 @@ class Viewer:
     messages), records arrivals."""
 
     websocket: bool = False
+    camera: str = ""  # a camera's name: its /cameras/<name>/ stream; "": the first camera's
     connect_start: float = 0.0
     first_part: float | None = None
     arrivals: list[tuple[float, float, int]] = field(default_factory=list)  # time, lag, bytes
@@ -88,7 +89,11 @@ class Viewer:
 
     @property
     def request(self) -> bytes:
-        return WEBSOCKET_REQUEST if self.websocket else REQUEST
+        request = WEBSOCKET_REQUEST if self.websocket else REQUEST
+        if self.camera:
+            path = b"/video_ws" if self.websocket else b"/video_feed"
+            request = request.replace(path, b"/cameras/" + self.camera.encode() + path, 1)
+        return request
 
     def feed(self, data: memoryview) -> None:
         """Take bytes as received; ValueError on a response that is not a 200 stream (101
