@@ -26,6 +26,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, g, jsonify, redirect, render_template, request, session
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
 from auth import OPERATOR, VIEWER, Authenticator, User
@@ -178,13 +179,23 @@ def add_login(app: Flask, authenticator: Authenticator) -> None:
 
     @app.get("/login")
     def login_page() -> str:
-        return render_template("login.html", title=app.config.get("TITLE", "Log in"))
+        return render_template("login.html", title=title())
+
+    def title() -> str:
+        return str(app.config.get("TITLE", "DNN Dashboard"))
 
     @app.post("/login")
-    def login_post() -> BaseResponse:
+    def login_post() -> BaseResponse | tuple[str, int]:
         data = request.get_json(silent=True) if request.is_json else request.form
         data = data if isinstance(data, dict) else {}
-        user = login(authenticator, str(data.get("name", "")), str(data.get("password", "")))
+        try:
+            user = login(authenticator, str(data.get("name", "")), str(data.get("password", "")))
+        except HTTPException as refused:
+            if request.is_json:
+                raise
+            message = refused.description or "too many failed logins; try again later"
+            page = render_template("login.html", title=title(), error=message)
+            return page, refused.code or 401
         session.clear()
         session["user"] = user.name
         if request.is_json:
