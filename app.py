@@ -30,8 +30,10 @@ from catalogue import (
 from cli import (
     LOG_LEVELS,
     custom_options,
+    input_opener,
     input_spec,
     open_outputs,
+    open_webrtc_for,
     parse_args,
     warn_jetson_only,
 )
@@ -40,9 +42,11 @@ from model import NETWORK_TYPES, ModelSlot
 from networks import create_slot
 from outputs import OutputError
 from priority import at_network_priority
-from sources import SourceError, open_source
+from sources import SourceError
 from stream import Pipeline
 from utils import MAX_BODY_BYTES, InvalidValue, ReadOnly
+from webrtc import WebRTC, WebRTCUnavailable
+from webrtc.routes import add_signalling
 from websocket_video import ClientFrames, HandshakeError, accept_key, handshake_response
 
 log = logging.getLogger("dashboard")
@@ -52,17 +56,26 @@ log = logging.getLogger("dashboard")
 GIL_SWITCH_INTERVAL_S = 0.001
 
 
-def create_app(pipeline: Pipeline, title: str = "DNN Dashboard") -> Flask:
-    """The Flask app: the page, the MJPEG stream, snapshots, stats and the live settings."""
+def create_app(
+    pipeline: Pipeline, title: str = "DNN Dashboard", webrtc: WebRTC | None = None
+) -> Flask:
+    """The Flask app: the page, the MJPEG stream, snapshots, stats and the live settings; with
+    `webrtc`, its signalling too (webrtc/routes.py)."""
     app = Flask(__name__)
     app.config["BOOTSTRAP_SERVE_LOCAL"] = True  # the page works with no internet
     Bootstrap5(app)
     settings = pipeline.settings
+    add_signalling(app, webrtc.output if webrtc else None, webrtc.input if webrtc else None)
 
     @app.get("/")
     def index() -> str:
         return render_template(
-            "index.html", title=title, groups=settings.groups(), networks=list(pipeline.networks)
+            "index.html",
+            title=title,
+            groups=settings.groups(),
+            networks=list(pipeline.networks),
+            webrtc_output=bool(webrtc and webrtc.output),
+            webrtc_input=bool(webrtc and webrtc.input),
         )
 
     @app.get("/video_feed")
@@ -109,7 +122,10 @@ def create_app(pipeline: Pipeline, title: str = "DNN Dashboard") -> Flask:
 
     @app.get("/stats")
     def stats() -> Response:
-        return jsonify(pipeline.stats())
+        figures = pipeline.stats()
+        if webrtc is not None:
+            figures["webrtc"] = webrtc.stats()
+        return jsonify(figures)
 
     @app.get("/healthz")
     def healthz() -> Response:
@@ -271,37 +287,56 @@ def run(args: argparse.Namespace) -> int:
     if args.list_models:
         print(describe(Catalogue()))
         return 0
-    spec = input_spec(args)
     try:
         ssl_context = server_ssl_context(args.ssl_cert, args.ssl_key) if args.ssl_cert else None
     except OSError as error:
         print(f"error: --ssl-cert/--ssl-key: {error}", file=sys.stderr)
         return 2
+    try:
+        webrtc = open_webrtc_for(args)
+    except (WebRTCUnavailable, OutputError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    try:
+        return serve(args, ssl_context, webrtc)
+    finally:
+        if webrtc is not None:
+            webrtc.close()
+
+
+def serve(
+    args: argparse.Namespace, ssl_context: ssl.SSLContext | None, webrtc: WebRTC | None
+) -> int:
+    """run() once the command line is checked: open the input, the networks and the outputs,
+    and serve until a signal."""
+    spec = input_spec(args)
     options = custom_options(args)
     networks = at_network_priority(lambda: load_networks(args, options))
+    open_input = input_opener(spec, webrtc)
     try:
-        source = open_source(spec)
+        source = open_input()
     except SourceError as error:
         print(f"error: input {error}", file=sys.stderr)
         return 2
     try:
-        outputs = open_outputs(args, spec, source)
+        outputs = open_outputs(args, spec, source, webrtc)
     except OutputError as error:
         source.close()
         print(f"error: {error}", file=sys.stderr)
         return 2
-    warn_jetson_only(args, source, outputs)
+    warn_jetson_only(args, source, outputs, webrtc)
     pipeline = Pipeline(
         source,
-        lambda: open_source(spec),
+        open_input,
         jpeg_quality=args.jpeg_quality,
+        backoff=webrtc.input.backoff() if webrtc and webrtc.input else None,
         networks=networks,
         network_mode=args.network_mode,
         outputs=outputs,
     )
     try:
         server = make_http_server(
-            create_app(pipeline, args.title), args.host, args.port, ssl_context
+            create_app(pipeline, args.title, webrtc), args.host, args.port, ssl_context
         )
     except (OSError, SystemExit) as error:
         source.close()
@@ -322,6 +357,8 @@ def run(args: argparse.Namespace) -> int:
         log.info("writing %s", output.description)
     stop.wait()
     log.info("stopping")
+    if webrtc is not None:  # first: a capture thread waiting for a browser's video wakes
+        webrtc.close()
     pipeline.stop()
     server.shutdown()
     server.server_close()
@@ -340,6 +377,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: --log-file: {error}", file=sys.stderr)
         return 2
     logging.getLogger("werkzeug").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
+    for chatty in ("aioice", "aiortc"):  # a line per ICE check and state change at INFO
+        logging.getLogger(chatty).setLevel(logging.INFO if args.verbose else logging.WARNING)
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     try:
         return run(args)

@@ -1,0 +1,50 @@
+"""The asyncio event loop aiortc runs in: one daemon thread for all of the app's peers, so that
+the pipeline's and the HTTP server's threads never run aiortc code themselves; they hand it
+coroutines and callbacks."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+STOP_WAIT_S = 5.0
+
+
+class LoopThread:
+    """An asyncio loop running in its own thread until close()."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, name="webrtc", daemon=True)
+        self._thread.start()
+
+    def run(self, coroutine: Coroutine[Any, Any, T], timeout: float) -> T:
+        """Run a coroutine in the loop and wait for its result (its exception is raised here;
+        TimeoutError after `timeout` seconds, and the coroutine is cancelled)."""
+        future = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+        try:
+            return future.result(timeout)
+        except TimeoutError:
+            future.cancel()
+            raise
+
+    def call_soon(self, callback: Callable[..., Any], *args: Any) -> None:
+        """Call `callback(*args)` in the loop's thread, soon; never blocks the caller."""
+        if not self.loop.is_closed():
+            self.loop.call_soon_threadsafe(callback, *args)
+
+    def close(self, last: Coroutine[Any, Any, Any] | None = None) -> None:
+        """Run `last` (the peers' closing), then stop the loop and its thread."""
+        if self.loop.is_closed():
+            return
+        if last is not None:
+            with contextlib.suppress(TimeoutError):  # the loop stops all the same
+                self.run(last, STOP_WAIT_S)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(STOP_WAIT_S)
+        if not self._thread.is_alive():
+            self.loop.close()
