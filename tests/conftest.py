@@ -14,6 +14,7 @@ from app import StreamingServer, create_app, make_http_server
 from catalogue import Catalogue
 from sources import PatternSource, Source
 from stream import Backoff, Pipeline
+from webrtc import WebRTC
 
 
 @dataclass
@@ -25,11 +26,14 @@ class Server:
     port: int
     pipeline: Pipeline
     http: StreamingServer
+    webrtc: WebRTC | None = None
 
     def get(self, path: str, **kwargs: Any) -> requests.Response:
         return requests.get(self.url + path, timeout=10, **kwargs)
 
     def stop(self) -> None:
+        if self.webrtc is not None:  # as app.py stops: a capture thread waiting for it wakes
+            self.webrtc.close()
         self.pipeline.stop()
         self.http.shutdown()
         self.http.server_close()
@@ -38,7 +42,7 @@ class Server:
 @pytest.fixture
 def start_server() -> Iterator[Callable[..., Server]]:
     """Start the app on a free loopback port (or a given one) around the Source a test
-    gives it."""
+    gives it (and its WebRTC side, if given: webrtc.open_webrtc)."""
     started: list[Server] = []
 
     def start(
@@ -46,15 +50,17 @@ def start_server() -> Iterator[Callable[..., Server]]:
         reopen: Callable[[], Source] | None = None,
         backoff: Backoff | None = None,
         port: int = 0,
+        webrtc: WebRTC | None = None,
         **pipeline_options: Any,
     ) -> Server:
         source = source or PatternSource(320, 240, 30)
         pipeline = Pipeline(source, reopen or (lambda: source), backoff=backoff, **pipeline_options)
-        http = make_http_server(create_app(pipeline), "127.0.0.1", port)
+        http = make_http_server(create_app(pipeline, webrtc=webrtc), "127.0.0.1", port)
         pipeline.start()
         threading.Thread(target=http.serve_forever, daemon=True).start()
         port = http.server_port
-        started.append(Server(f"http://127.0.0.1:{port}", "127.0.0.1", port, pipeline, http))
+        url = f"http://127.0.0.1:{port}"
+        started.append(Server(url, "127.0.0.1", port, pipeline, http, webrtc))
         return started[-1]
 
     yield start

@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import fractions
 import threading
-import time
 
 import av
 import cv2
@@ -27,7 +26,7 @@ from aiortc.mediastreams import MediaStreamError
 
 TIME_BASE = fractions.Fraction(1, 90000)  # RTP's video clock
 KEYFRAME_INTERVAL = 150  # frames between keyframes when no one asks: 5 s at 30 fps
-MIN_KEYFRAME_GAP_S = 0.5  # a storm of keyframe requests costs one keyframe per this
+MIN_KEYFRAME_GAP_S = 0.5  # of video: a storm of keyframe requests costs one keyframe per this
 QUEUE_FRAMES = 8  # packets a track holds for its sender before it drops them
 CODEC_NAMES = {"h264": "H264", "vp8": "VP8"}  # --output-codec -> the codec's name in SDP
 
@@ -40,7 +39,8 @@ class SharedEncoder:
         self.bitrate = bitrate
         self._context: av.VideoCodecContext | None = None
         self._keyframe_wanted = threading.Event()
-        self._last_keyframe = 0.0
+        self._last_keyframe: int | None = None  # its pts
+        self.frames_encoded = 0
 
     def request_keyframe(self) -> None:
         """Make the next frame a keyframe (asked from any thread)."""
@@ -57,13 +57,16 @@ class SharedEncoder:
         yuv: np.ndarray = cv2.cvtColor(image[:height, :width], cv2.COLOR_BGR2YUV_I420)
         frame = av.VideoFrame.from_ndarray(yuv.astype(np.uint8, copy=False), format="yuv420p")
         frame.pts, frame.time_base = pts, TIME_BASE
-        now = time.monotonic()
-        if self._keyframe_wanted.is_set() and now - self._last_keyframe >= MIN_KEYFRAME_GAP_S:
+        last = self._last_keyframe
+        if self._keyframe_wanted.is_set() and (
+            last is None or (pts - last) * TIME_BASE >= MIN_KEYFRAME_GAP_S
+        ):
             self._keyframe_wanted.clear()
             frame.pict_type = av.video.frame.PictureType.I
         packets = list(self._context.encode(frame))
+        self.frames_encoded += 1
         if any(packet.is_keyframe for packet in packets):
-            self._last_keyframe = now
+            self._last_keyframe = pts
         return packets
 
     def _open(self, width: int, height: int) -> av.VideoCodecContext:

@@ -10,8 +10,8 @@ returns the newest frame not read yet, as BGR, and raises SourceError when none 
 input is lost, the capture thread says so (/stats, the page's banner) and reopens it, which
 costs nothing here. A browser that stops sending is lost at once, one whose video stalls
 after NO_VIDEO_S. While no browser sends, read() waits WAIT_FOR_SENDER_S for one before it
-raises again, so that the log gets a line a minute, not one a second; the first read waits
-only NO_VIDEO_S, so that /stats says at once that the input waits for a browser.
+raises again, so that the log gets a line a minute, not one a second; the first read of all
+waits only NO_VIDEO_S, so that /stats says at once that the input waits for a browser.
 """
 
 from __future__ import annotations
@@ -83,11 +83,14 @@ class WebRTCInput:
 
     # --- the capture thread ---
 
-    def wait_newer(self, seen: int) -> tuple[av.VideoFrame, int]:
+    def wait_newer(self, seen: int, returned_any: bool) -> tuple[av.VideoFrame, int]:
         """The newest frame if more than `seen` frames were received, and their count; waits
-        for one, or raises SourceError."""
+        for one, or raises SourceError (at once for a reader that had frames from a browser
+        that has stopped)."""
         with self._condition:
             was_sending = self._sending
+            if returned_any and not was_sending:
+                raise SourceError(f"{self._uri}: the browser stopped sending")
             self._condition.wait_for(
                 lambda: (
                     self._closed or self._received > seen or (was_sending and not self._sending)
@@ -98,7 +101,9 @@ class WebRTCInput:
                 raise SourceError(f"{self._uri}: closed")
             if self._received > seen and self._frame is not None:
                 return self._frame, self._received
-            if self._sending:
+            if was_sending and not self._sending:
+                raise SourceError(f"{self._uri}: the browser stopped sending")
+            if was_sending:
                 raise SourceError(f"{self._uri}: no video from the browser for {NO_VIDEO_S:g} s")
             self._waited_for_sender = True
             raise SourceError(f"{self._uri}: no browser is sending video (Send on the page)")
@@ -162,10 +167,11 @@ class ReceivedVideo:
         self.description = received.description
         self._received = received
         self._size = size
-        self._seen = seen  # frames received before this view, which it never returns
+        self._opened = self._seen = seen  # frames received before this view: never returned
 
     def read(self) -> np.ndarray:
-        frame, self._seen = self._received.wait_newer(self._seen)
+        frame, seen = self._received.wait_newer(self._seen, returned_any=self._seen > self._opened)
+        self._seen = seen
         image: np.ndarray = frame.to_ndarray(format="bgr24")
         if self._size and (image.shape[1], image.shape[0]) != self._size:
             return cv2.resize(image, self._size, interpolation=cv2.INTER_AREA)

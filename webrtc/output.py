@@ -54,7 +54,7 @@ class WebRTCOutput:
         self.codecs = codecs  # in order of preference
         self._loop = loop
         self._stun_server = stun_server
-        self._encoders = {codec: SharedEncoder(codec, bitrate) for codec in codecs}
+        self.encoders = {codec: SharedEncoder(codec, bitrate) for codec in codecs}
         self._tracks: dict[str, set[PacketTrack]] = {codec: set() for codec in codecs}
         self._peers: set[RTCPeerConnection] = set()  # the loop thread's, as are the tracks
         self._wanted: frozenset[str] = frozenset()  # codecs with a peer, for the encoder thread
@@ -87,6 +87,7 @@ class WebRTCOutput:
         return {
             "peers": sum(len(tracks[codec]) for codec in self.codecs),
             "peers_by_codec": {codec: len(tracks[codec]) for codec in self.codecs},
+            "frames_encoded": {codec: self.encoders[codec].frames_encoded for codec in self.codecs},
             "encode_ms": self.encode_ms.rounded(),
         }
 
@@ -116,7 +117,7 @@ class WebRTCOutput:
                 f"sends {' or '.join(self.codecs)}"
             )
         peer = new_peer(self._stun_server)
-        track = PacketTrack(self._encoders[codec])
+        track = PacketTrack(self.encoders[codec])
         try:
             # The offer's video goes to this transceiver, with its codec: one made before the
             # offer is set, of the same kind, is taken for the offer's stream.
@@ -171,7 +172,7 @@ class WebRTCOutput:
             for codec in self._wanted:
                 started = time.perf_counter()
                 try:
-                    packets = self._encoders[codec].encode(image, pts)
+                    packets = self.encoders[codec].encode(image, pts)
                 except Exception:  # a bad frame must not end the stream
                     log.exception("WebRTC: encoding a frame as %s failed", codec)
                     continue

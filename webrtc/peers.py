@@ -4,10 +4,11 @@
   brought the browser's offer. The browser reached the page there, so it can reach the media
   there too, and the answer names none of the machine's other addresses. aioice gathers on
   every interface but loopback and has no option to choose; `aioice.ice.get_host_addresses` is
-  replaced (once, at import) by one that answers the address of the offer being answered (a
-  context variable, so that peers answered at the same time do not mix), and falls back to
-  aioice's own where none is set. Loopback is then allowed too: ICE's rule against it
-  (RFC 8445, 5.1.1.1) is for peers on other machines, and a browser on this one uses it.
+  replaced (once, at import) by one that answers the address set by gathering_on() for the
+  offer being answered (a context variable, so that peers answered at the same time do not
+  mix), and falls back to aioice's own where none is set. Loopback is then allowed too: ICE's
+  rule against it (RFC 8445, 5.1.1.1) is for peers on other machines, and a browser on this
+  one uses it.
 - No STUN server unless --stun-server names one (aiortc's default is a public one).
 - No mDNS: the browser's `.local` candidates are dropped from its offer (resolving them would
   mean multicast queries on the LAN); its checks reach the server's candidate anyway, and
@@ -16,9 +17,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import aioice.ice
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
@@ -26,9 +28,10 @@ from aiortc.rtcrtpsender import RTCRtpSender
 from aiortc.rtcrtptransceiver import RTCRtpTransceiver
 from aiortc.sdp import SessionDescription
 
+REPAIR_FORMATS = ("rtx", "red", "ulpfec", "flexfec-03")
 SIGNALLING_TIMEOUT_S = 15.0  # an answer waits for ICE gathering, longer with a STUN server
-_ANSWERED_ADDRESS: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "webrtc_answered_address", default=None
+_GATHER_ON: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "webrtc_gather_on", default=None
 )
 _aioice_host_addresses = aioice.ice.get_host_addresses
 
@@ -38,7 +41,7 @@ class OfferError(ValueError):
 
 
 def _host_addresses(use_ipv4: bool, use_ipv6: bool) -> list[str]:
-    address = _ANSWERED_ADDRESS.get()
+    address = _GATHER_ON.get()
     if address is None:
         return _aioice_host_addresses(use_ipv4, use_ipv6)
     return [address]
@@ -75,8 +78,8 @@ def _mdns_candidate(line: str) -> bool:
 
 
 def offered_video_codecs(sdp: str) -> list[str]:
-    """The names of the video codecs an offer lists ('H264', 'VP8'...); OfferError if it is
-    not SDP with one video stream."""
+    """The names of the video codecs an offer lists ('H264', 'VP8'...; not the formats that
+    repair a stream, as rtx), each once; OfferError if it is not SDP with one video stream."""
     try:
         description = SessionDescription.parse(sdp)
     except (ValueError, IndexError, KeyError) as error:
@@ -84,7 +87,8 @@ def offered_video_codecs(sdp: str) -> list[str]:
     videos = [media for media in description.media if media.kind == "video"]
     if len(videos) != 1:
         raise OfferError(f"the offer must have one video stream, it has {len(videos)}")
-    return [codec.name for codec in videos[0].rtp.codecs]
+    names = (codec.name for codec in videos[0].rtp.codecs)
+    return list(dict.fromkeys(name for name in names if name.lower() not in REPAIR_FORMATS))
 
 
 async def accept_offer(peer: RTCPeerConnection, sdp: str) -> None:
@@ -105,11 +109,18 @@ def prefer_codec(transceiver: RTCRtpTransceiver, names: Sequence[str]) -> None:
     transceiver.setCodecPreferences([c for c in capabilities if c.name.lower() in wanted])
 
 
+@contextlib.contextmanager
+def gathering_on(address: str) -> Iterator[None]:
+    """Within it, ICE gathers host candidates on `address` only (in this context: a task)."""
+    token = _GATHER_ON.set(plain_address(address))
+    try:
+        yield
+    finally:
+        _GATHER_ON.reset(token)
+
+
 async def answer(peer: RTCPeerConnection, address: str) -> str:
     """Answer the offer set, with ICE candidates on `address` only; the answer's SDP."""
-    token = _ANSWERED_ADDRESS.set(plain_address(address))
-    try:
+    with gathering_on(address):
         await peer.setLocalDescription(await peer.createAnswer())
-    finally:
-        _ANSWERED_ADDRESS.reset(token)
     return peer.localDescription.sdp

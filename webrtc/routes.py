@@ -38,7 +38,7 @@ def answer_offer(answerer: Answerer | None, missing: str) -> Response:
 
     if (request.content_length or 0) > MAX_OFFER_BYTES:
         abort(400, f"the offer is over {MAX_OFFER_BYTES} bytes")
-    offer = request.get_json(silent=True)
+    offer = request.get_json(force=True, silent=True)  # any Content-Type, as the settings
     if not isinstance(offer, dict) or offer.get("type") != "offer" or not offer.get("sdp"):
         abort(400, 'expected JSON {"type": "offer", "sdp": "..."}')
     sock = request.environ.get("werkzeug.socket")
