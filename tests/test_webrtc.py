@@ -175,8 +175,8 @@ def test_mdns_candidates_are_dropped_from_an_offer():
 # --- the shared encoder and a peer's track ---
 
 
-def decoded(packets: list[av.Packet], codec: str = "h264") -> list[np.ndarray]:
-    decoder = av.CodecContext.create(codec, "r")
+def decoded(packets: list[av.Packet]) -> list[np.ndarray]:
+    decoder = av.VideoCodecContext.create("h264", "r")
     return [
         frame.to_ndarray(format="bgr24") for packet in packets for frame in decoder.decode(packet)
     ]
