@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -42,7 +43,8 @@ class Server:
 @pytest.fixture
 def start_server() -> Iterator[Callable[..., Server]]:
     """Start the app on a free loopback port (or a given one) around the Source a test
-    gives it (and its WebRTC side, if given: webrtc.open_webrtc)."""
+    gives it (and its WebRTC side, if given: webrtc.open_webrtc; over HTTPS with an
+    ssl_context)."""
     started: list[Server] = []
 
     def start(
@@ -51,15 +53,17 @@ def start_server() -> Iterator[Callable[..., Server]]:
         backoff: Backoff | None = None,
         port: int = 0,
         webrtc: WebRTC | None = None,
+        ssl_context: ssl.SSLContext | None = None,
         **pipeline_options: Any,
     ) -> Server:
         source = source or PatternSource(320, 240, 30)
         pipeline = Pipeline(source, reopen or (lambda: source), backoff=backoff, **pipeline_options)
-        http = make_http_server(create_app(pipeline, webrtc=webrtc), "127.0.0.1", port)
+        app = create_app(pipeline, webrtc=webrtc)
+        http = make_http_server(app, "127.0.0.1", port, ssl_context)
         pipeline.start()
         threading.Thread(target=http.serve_forever, daemon=True).start()
         port = http.server_port
-        url = f"http://127.0.0.1:{port}"
+        url = f"{'https' if ssl_context else 'http'}://127.0.0.1:{port}"
         started.append(Server(url, "127.0.0.1", port, pipeline, http, webrtc))
         return started[-1]
 
