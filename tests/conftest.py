@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import requests
+from playwright.sync_api import Page
 
 from app import StreamingServer, create_app, make_http_server
 from catalogue import Catalogue
@@ -82,3 +83,27 @@ def server(start_server) -> Server:
 @pytest.fixture(scope="session")
 def catalogue() -> Catalogue:
     return Catalogue()
+
+
+@pytest.fixture
+def open_page(browser):
+    """Open the dashboard in a new context of the module's `browser` (each browser test module
+    launches its own); the page records every request it makes, and its WebSockets."""
+    contexts = []
+
+    def open_(
+        server: Server, width: int = 1280, height: int = 900, path: str = "/", **options: Any
+    ) -> Page:
+        context = browser.new_context(viewport={"width": width, "height": height}, **options)
+        contexts.append(context)
+        page = context.new_page()
+        page.requests = []
+        page.on("request", lambda request: page.requests.append(request))
+        page.websockets = []
+        page.on("websocket", lambda socket: page.websockets.append(socket.url))
+        page.goto(server.url + path, wait_until="load")
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()

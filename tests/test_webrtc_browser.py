@@ -7,13 +7,14 @@ from __future__ import annotations
 import ssl
 import statistics
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 import requests
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, sync_playwright
 from websockets.sync.client import connect
 
 from app import server_ssl_context
@@ -43,7 +44,7 @@ def camera_film(folder: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory) -> Browser:
+def browser(tmp_path_factory) -> Iterator[Browser]:
     film = camera_film(tmp_path_factory.mktemp("camera"))
     args = [
         *CHROMIUM_ARGS,
@@ -57,24 +58,6 @@ def browser(tmp_path_factory) -> Browser:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
         yield browser
         browser.close()
-
-
-@pytest.fixture
-def open_page(browser):
-    contexts = []
-
-    def open_(url: str, **context_options) -> Page:
-        context = browser.new_context(**context_options)
-        contexts.append(context)
-        page = context.new_page()
-        page.websockets = []
-        page.on("websocket", lambda socket: page.websockets.append(socket.url))
-        page.goto(url, wait_until="load")
-        return page
-
-    yield open_
-    for context in contexts:
-        context.close()
 
 
 class TimeCodeSource:
@@ -134,7 +117,7 @@ def test_the_page_plays_webrtc_in_its_video_glass_to_glass_measured(
     webrtc = open_webrtc(OUTPUT, None)
     assert webrtc is not None and webrtc.output is not None
     server = start_server(TimeCodeSource(), outputs=[webrtc.output], webrtc=webrtc)
-    page = open_page(server.url)
+    page = open_page(server)
     page.wait_for_function(f"{FRAMES_SHOWN} > 30")
     assert page.locator("#video").get_attribute("data-transport") == "webrtc"
     assert page.locator("#video video").is_visible()
@@ -176,7 +159,7 @@ def test_asking_for_the_websocket_skips_webrtc(start_server, open_page):
     webrtc = open_webrtc(OUTPUT, None)
     assert webrtc is not None and webrtc.output is not None
     server = start_server(outputs=[webrtc.output], webrtc=webrtc)
-    page = open_page(server.url + "/?video=websocket")
+    page = open_page(server, path="/?video=websocket")
     page.wait_for_function(f"{FRAMES_SHOWN} > 5")
     assert page.locator("#video").get_attribute("data-transport") == "websocket"
     assert server.get("/stats").json()["webrtc"]["output"]["peers"] == 0
@@ -197,7 +180,7 @@ def test_the_browsers_camera_over_https_is_the_input_every_viewer_sees(
         ssl_context=server_ssl_context(str(cert), str(key)),
         networks=[create_slot(catalogue, "detection", None)],
     )
-    page = open_page(server.url, ignore_https_errors=True)
+    page = open_page(server, ignore_https_errors=True)
     camera = page.locator("#camera-select option")
     camera.first.wait_for(state="attached")
     assert camera.count() == 1
