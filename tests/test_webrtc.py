@@ -15,9 +15,9 @@ import cv2
 import numpy as np
 import pytest
 import requests
-from webrtc_client import Receiver, send_picture
 from websockets.sync.client import connect
 
+from bench.webrtc_peers import Receiver, send_picture
 from helpers import DATA, ROOT, free_port, picture, wait_for
 from mjpeg_client import MjpegViewer, decode
 from networks import create_slot

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import ssl
 import statistics
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,10 +17,10 @@ from playwright.sync_api import Browser, sync_playwright
 from websockets.sync.client import connect
 
 from app import server_ssl_context
+from bench.timecode import GLASS_TO_GLASS, TimeCodeSource
 from helpers import picture, self_signed_pair, wait_for
 from mjpeg_client import decode
 from networks import create_slot
-from sources import PatternSource
 from tools.chromium import CHROMIUM, CHROMIUM_ARGS
 from webrtc import open_webrtc
 from websocket_video import HEADER
@@ -29,7 +28,6 @@ from websocket_video import HEADER
 OUTPUT = "webrtc://@:8554/output"
 INPUT = "webrtc://@:8554/input"
 CAMERA_SIZE = (640, 480)
-BITS, BLOCK_WIDTH, BLOCK_HEIGHT = 32, 20, 40  # the time code: 32 blocks across the top
 
 
 def camera_film(folder: Path) -> Path:
@@ -59,54 +57,6 @@ def browser(tmp_path_factory) -> Iterator[Browser]:
         yield browser
         browser.close()
 
-
-class TimeCodeSource:
-    """The test pattern with its capture time (Unix ms, mod 2**32) painted across the top in
-    BITS black and white blocks, big enough to survive H.264 or VP8."""
-
-    description = "test pattern with a time code"
-    pace = 30.0
-
-    def __init__(self) -> None:
-        self._pattern = PatternSource(640, 480, 30)
-
-    def read(self) -> np.ndarray:
-        image = self._pattern.read()
-        now = int(time.time() * 1000) % 2**BITS
-        for bit in range(BITS):
-            on = (now >> (BITS - 1 - bit)) & 1
-            image[:BLOCK_HEIGHT, bit * BLOCK_WIDTH : (bit + 1) * BLOCK_WIDTH] = 255 * on
-        return image
-
-    def close(self) -> None:
-        pass
-
-
-# For each frame the <video> shows: when it is shown (requestVideoFrameCallback's expected
-# display time, on the page's clock: Unix ms on this machine, as the server's) minus the time
-# code read from the frame itself.
-GLASS_TO_GLASS = f"""(count) => new Promise((resolve) => {{
-  const video = document.querySelector("#video video");
-  const canvas = document.createElement("canvas");
-  const context = canvas.getContext("2d", {{willReadFrequently: true}});
-  const delays = [];
-  const onFrame = (now, frame) => {{
-    canvas.width = video.videoWidth;
-    canvas.height = video.videoHeight;
-    context.drawImage(video, 0, 0);
-    const row = context.getImageData(0, {BLOCK_HEIGHT // 2}, canvas.width, 1).data;
-    let captured = 0;
-    for (let bit = 0; bit < {BITS}; bit++) {{
-      const x = bit * {BLOCK_WIDTH} + {BLOCK_WIDTH // 2};
-      captured = captured * 2 + (row[x * 4 + 1] > 128 ? 1 : 0);
-    }}
-    const shown = (performance.timeOrigin + frame.expectedDisplayTime) % 2 ** {BITS};
-    delays.push(shown - captured);
-    if (delays.length < count) video.requestVideoFrameCallback(onFrame);
-    else resolve(delays);
-  }};
-  video.requestVideoFrameCallback(onFrame);
-}})"""
 
 FRAMES_SHOWN = "Number(document.getElementById('video').dataset.frames)"
 

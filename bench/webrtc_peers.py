@@ -1,5 +1,5 @@
-"""A WebRTC peer of the app's, made with aiortc, for the tests and the benchmarks: one that
-receives /webrtc/output's video, or one that sends a picture to /webrtc/input. Its ICE
+"""WebRTC peers of the app's, made with aiortc, for bench/webrtc.py and the tests: one that
+receives /webrtc/output's video, or one that sends a picture to /webrtc/input. Their ICE
 candidates are on 127.0.0.1 only, as the server's are for an offer that came to 127.0.0.1."""
 
 from __future__ import annotations
