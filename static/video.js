@@ -124,6 +124,7 @@ const Video = (() => {
     };
     player.requestVideoFrameCallback(onFrame);
     player.addEventListener("resize", () => fitBox(player.videoWidth, player.videoHeight));
+    window.addEventListener("pagehide", () => { if (peer) peer.close(); }); // the server knows
     openPeer();
   }
 

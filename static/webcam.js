@@ -70,6 +70,7 @@ const Webcam = (() => {
     button.addEventListener("click", () => (peer ? stop() : send()));
     select.addEventListener("change", () => { if (peer) { stop(); send(); } });
     navigator.mediaDevices.addEventListener("devicechange", listCameras);
+    window.addEventListener("pagehide", () => { if (peer) stop(); });
     listCameras();
   }
 

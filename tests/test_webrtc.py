@@ -205,17 +205,16 @@ def test_a_track_starts_at_a_keyframe_and_drops_a_backlog_for_the_next_one():
     keyframe, inter = packets[0], packets[1:]
 
     async def scenario() -> tuple[list[bool], bool]:
-        track = PacketTrack(encoder)  # asks for a keyframe
-        assert encoder._keyframe_wanted.is_set()
-        encoder._keyframe_wanted.clear()
+        track = PacketTrack(encoder)
         track.push(inter[0])  # not a keyframe: a new peer could not decode it
         track.push(keyframe)
         for packet in inter[1:4]:
             track.push(packet)
         sent = [(await track.recv()).is_keyframe for _ in range(4)]
+        assert not encoder.keyframe_wanted.is_set()
         for packet in inter[4:]:  # the sender stalls: more than the queue holds
             track.push(packet)
-        wanted = encoder._keyframe_wanted.is_set()
+        wanted = encoder.keyframe_wanted.is_set()
         track.stop()
         return sent, wanted
 

@@ -83,6 +83,8 @@ def test_the_page_plays_webrtc_in_its_video_glass_to_glass_measured(
     )
     assert 0 < median < 5000, "a time code read back from the video (a sanity bound only)"
     assert server.get("/stats").json()["webrtc"]["output"]["peers"] == 1
+    page.close()
+    wait_for(lambda: server.get("/stats").json()["webrtc"]["output"]["peers"] == 0)
 
 
 def test_the_page_falls_back_to_the_websocket_when_webrtc_fails(start_server, browser):

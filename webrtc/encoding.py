@@ -6,8 +6,9 @@ packets (av.Packet) only packetizes them. So the output encodes each frame once 
 use (SharedEncoder) and each peer's PacketTrack hands the same packets to its sender.
 
 A peer may start decoding only at a keyframe: a new track skips packets until one comes, and
-asks the encoder for one at once (so does a peer's PLI or FIR, and a track whose sender fell
-QUEUE_FRAMES behind, which then drops its backlog: the newest frame wins). The cost is that
+the output asks the encoder for one as it adds the track (so does a peer's PLI or FIR, and a
+track whose sender fell QUEUE_FRAMES behind, which then drops its backlog: the newest frame
+wins). The cost is that
 one peer's keyframe request is paid by all, and every peer gets one bitrate (--bitrate): no
 peer's congestion feedback (REMB) can lower it for that peer alone.
 """
@@ -38,13 +39,13 @@ class SharedEncoder:
         self.codec = codec  # "H264" or "VP8"
         self.bitrate = bitrate
         self._context: av.VideoCodecContext | None = None
-        self._keyframe_wanted = threading.Event()
+        self.keyframe_wanted = threading.Event()
         self._last_keyframe: int | None = None  # its pts
         self.frames_encoded = 0
 
     def request_keyframe(self) -> None:
         """Make the next frame a keyframe (asked from any thread)."""
-        self._keyframe_wanted.set()
+        self.keyframe_wanted.set()
 
     def encode(self, image: np.ndarray, pts: int) -> list[av.Packet]:
         """The packets of one picture, whose time is `pts` in TIME_BASE units."""
@@ -58,10 +59,10 @@ class SharedEncoder:
         frame = av.VideoFrame.from_ndarray(yuv.astype(np.uint8, copy=False), format="yuv420p")
         frame.pts, frame.time_base = pts, TIME_BASE
         last = self._last_keyframe
-        if self._keyframe_wanted.is_set() and (
+        if self.keyframe_wanted.is_set() and (
             last is None or (pts - last) * TIME_BASE >= MIN_KEYFRAME_GAP_S
         ):
-            self._keyframe_wanted.clear()
+            self.keyframe_wanted.clear()
             frame.pict_type = av.video.frame.PictureType.I
         packets = list(self._context.encode(frame))
         self.frames_encoded += 1
@@ -101,7 +102,6 @@ class PacketTrack(MediaStreamTrack):
         self.encoder = encoder
         self._queue: asyncio.Queue[av.Packet | None] = asyncio.Queue(QUEUE_FRAMES)
         self._waiting_for_keyframe = True
-        encoder.request_keyframe()
 
     def push(self, packet: av.Packet) -> None:
         """Offer the sender a packet; a backlog is dropped, and the track waits for a

@@ -16,7 +16,6 @@ waits only NO_VIDEO_S, so that /stats says at once that the input waits for a br
 
 from __future__ import annotations
 
-import asyncio
 import threading
 
 import av
@@ -74,7 +73,7 @@ class WebRTCInput:
         with self._condition:
             self._closed = True
             self._condition.notify_all()
-        if not self._loop.loop.is_closed():
+        if self._loop.running:
             self._loop.run(self.close_sender(), SIGNALLING_TIMEOUT_S)
 
     async def close_sender(self) -> None:
@@ -117,7 +116,7 @@ class WebRTCInput:
         @peer.on("track")
         def on_track(track: MediaStreamTrack) -> None:
             if track.kind == "video":
-                asyncio.ensure_future(self._receive(peer, track))
+                self._loop.spawn(self._receive(peer, track))
 
         try:
             await accept_offer(peer, offer)

@@ -19,12 +19,18 @@ class LoopThread:
 
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
+        self.running = True  # until close()
+        self._tasks: set[asyncio.Task[Any]] = set()
         self._thread = threading.Thread(target=self.loop.run_forever, name="webrtc", daemon=True)
         self._thread.start()
 
     def run(self, coroutine: Coroutine[Any, Any, T], timeout: float) -> T:
         """Run a coroutine in the loop and wait for its result (its exception is raised here;
-        TimeoutError after `timeout` seconds, and the coroutine is cancelled)."""
+        TimeoutError after `timeout` seconds, and the coroutine is cancelled; RuntimeError
+        once the loop is closing)."""
+        if not self.running:
+            coroutine.close()
+            raise RuntimeError("the WebRTC event loop has stopped")
         future = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
         try:
             return future.result(timeout)
@@ -32,18 +38,28 @@ class LoopThread:
             future.cancel()
             raise
 
+    def spawn(self, coroutine: Coroutine[Any, Any, Any]) -> None:
+        """Run a coroutine as a task of the loop, from the loop's own thread, holding on to
+        the task until it is done (the loop holds tasks only weakly)."""
+        task = self.loop.create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     def call_soon(self, callback: Callable[..., Any], *args: Any) -> None:
         """Call `callback(*args)` in the loop's thread, soon; never blocks the caller."""
-        if not self.loop.is_closed():
+        if self.running:
             self.loop.call_soon_threadsafe(callback, *args)
 
     def close(self, last: Coroutine[Any, Any, Any] | None = None) -> None:
         """Run `last` (the peers' closing), then stop the loop and its thread."""
-        if self.loop.is_closed():
+        if not self.running:
+            if last is not None:
+                last.close()
             return
         if last is not None:
             with contextlib.suppress(TimeoutError):  # the loop stops all the same
                 self.run(last, STOP_WAIT_S)
+        self.running = False
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(STOP_WAIT_S)
         if not self._thread.is_alive():

@@ -10,6 +10,7 @@ encoded.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
@@ -33,6 +34,8 @@ from webrtc.peers import (
 )
 
 log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT_S = 30.0  # a peer not connected by then is let go
 
 
 class WebRTCOutput:
@@ -99,7 +102,7 @@ class WebRTCOutput:
             self._closed = True
             self._condition.notify()
         self._thread.join(2.0)
-        if not self._loop.loop.is_closed():
+        if self._loop.running:
             self._loop.run(self.close_peers(), SIGNALLING_TIMEOUT_S)
 
     async def close_peers(self) -> None:
@@ -139,12 +142,22 @@ class WebRTCOutput:
         self._peers.add(peer)
         self._tracks[track.encoder.codec].add(track)
         self._update_wanted()
+        track.encoder.request_keyframe()  # the first frame it is given is one
+
+        async def close() -> None:
+            self._remove(peer, track)
+            await peer.close()
 
         @peer.on("connectionstatechange")
         async def on_state() -> None:
             if peer.connectionState in ("failed", "closed"):
-                self._remove(peer, track)
-                await peer.close()
+                await close()
+
+        def give_up() -> None:  # a browser that goes before it connects says nothing
+            if peer.connectionState != "connected":
+                self._loop.spawn(close())
+
+        asyncio.get_running_loop().call_later(CONNECT_TIMEOUT_S, give_up)
 
     def _remove(self, peer: RTCPeerConnection, track: PacketTrack) -> None:
         self._peers.discard(peer)
