@@ -358,6 +358,7 @@ def serve(
     stop.wait()
     log.info("stopping")
     if webrtc is not None:  # first: a capture thread waiting for a browser's video wakes
+        pipeline.capture.stop()  # (and ends, rather than reconnecting)
         webrtc.close()
     pipeline.stop()
     server.shutdown()

@@ -29,7 +29,6 @@ TIME_BASE = fractions.Fraction(1, 90000)  # RTP's video clock
 KEYFRAME_INTERVAL = 150  # frames between keyframes when no one asks: 5 s at 30 fps
 MIN_KEYFRAME_GAP_S = 0.5  # of video: a storm of keyframe requests costs one keyframe per this
 QUEUE_FRAMES = 8  # packets a track holds for its sender before it drops them
-CODEC_NAMES = {"h264": "H264", "vp8": "VP8"}  # --output-codec -> the codec's name in SDP
 
 
 class SharedEncoder:
@@ -74,8 +73,8 @@ class SharedEncoder:
         if self.codec == "H264":
             context = av.CodecContext.create("libx264", "w")
             context.profile = "Baseline"  # what browsers decode in WebRTC (42e01f)
-            # veryfast: 2.8 ms a 640x480 frame here, against 10 ms at x264's default preset;
-            # zerolatency: no B-frames, no look-ahead, each frame out as soon as it is in
+            # veryfast: 2.8 ms for a 640x480 photograph here, 10 ms at x264's default preset
+            # (aiortc's); zerolatency: no B-frames nor look-ahead, each frame out as it comes
             context.options = {"preset": "veryfast", "tune": "zerolatency"}
         else:
             context = av.CodecContext.create("libvpx", "w")

@@ -125,7 +125,10 @@ class WebRTCInput:
             await peer.close()
             raise
         previous, self._sender = self._sender, peer
-        if previous is not None:
+        if previous is not None:  # it sends no more, whether or not this one ever will
+            with self._condition:
+                self._sending = False
+                self._condition.notify_all()
             await previous.close()
 
         @peer.on("connectionstatechange")

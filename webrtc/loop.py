@@ -5,7 +5,6 @@ coroutines and callbacks."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import threading
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
@@ -50,15 +49,10 @@ class LoopThread:
         if self.running:
             self.loop.call_soon_threadsafe(callback, *args)
 
-    def close(self, last: Coroutine[Any, Any, Any] | None = None) -> None:
-        """Run `last` (the peers' closing), then stop the loop and its thread."""
+    def close(self) -> None:
+        """Stop the loop (close the peers first) and its thread."""
         if not self.running:
-            if last is not None:
-                last.close()
             return
-        if last is not None:
-            with contextlib.suppress(TimeoutError):  # the loop stops all the same
-                self.run(last, STOP_WAIT_S)
         self.running = False
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(STOP_WAIT_S)
