@@ -165,3 +165,22 @@ def test_the_browsers_camera_over_https_is_the_input_every_viewer_sees(
     page.click("#camera-send")  # Stop
     assert page.locator("#camera-status").text_content() == "not sending"
     wait_for(lambda: get("/stats").json()["source"]["state"] == "reconnecting")
+
+
+def test_where_the_browser_gives_no_camera_the_card_says_to_use_https(start_server, browser):
+    """Over plain HTTP from another machine a page is no secure context: no camera for it."""
+    webrtc = open_webrtc(None, INPUT)
+    assert webrtc is not None and webrtc.input is not None
+    server = start_server(webrtc.input.open(), reopen=webrtc.input.open, webrtc=webrtc)
+    context = browser.new_context()
+    try:
+        context.add_init_script("Object.defineProperty(window, 'isSecureContext', {value: false})")
+        page = context.new_page()
+        page.goto(server.url + "/", wait_until="load")
+        status = page.locator("#camera-status")
+        status.wait_for()
+        assert "only over HTTPS or on localhost" in status.text_content()
+        assert "--ssl-cert and --ssl-key" in status.text_content()
+        assert page.locator("#camera-send").is_disabled()
+    finally:
+        context.close()
