@@ -28,7 +28,8 @@ async def offer_to(peer: RTCPeerConnection, url: str) -> requests.Response:
     body = {"type": "offer", "sdp": peer.localDescription.sdp}
     response = await asyncio.to_thread(requests.post, url, json=body, timeout=20)
     response.raise_for_status()
-    await peer.setRemoteDescription(RTCSessionDescription(**response.json()))
+    answer = response.json()
+    await peer.setRemoteDescription(RTCSessionDescription(answer["sdp"], answer["type"]))
     return response
 
 
@@ -85,9 +86,10 @@ class PictureTrack(MediaStreamTrack):
         return frame
 
 
-async def send_picture(base_url: str, picture: np.ndarray) -> RTCPeerConnection:
-    """A peer that sends `picture` as a camera would to the app's WebRTC input, connected."""
+async def send_picture(base_url: str, picture: np.ndarray) -> tuple[RTCPeerConnection, int]:
+    """A peer that sends `picture` as a camera would to the app's WebRTC input, connected,
+    and the number the server gave it as the sender."""
     peer = new_peer(None)
     peer.addTrack(PictureTrack(picture))
-    await offer_to(peer, base_url + "/webrtc/input")
-    return peer
+    response = await offer_to(peer, base_url + "/webrtc/input")
+    return peer, response.json()["sender"]

@@ -8,6 +8,7 @@ const Webcam = (() => {
   let select, button, status;
   let peer = null; // the connection that sends, while there is one
   let stream = null;
+  let sender = null; // the number the server knows this page by as the sender
 
   const say = (text) => { status.textContent = text; };
 
@@ -33,10 +34,10 @@ const Webcam = (() => {
       for (const track of stream.getVideoTracks()) current.addTrack(track, stream);
       current.onconnectionstatechange = () => {
         if (current === peer && ["failed", "closed"].includes(current.connectionState)) {
-          stop("stopped: the server closed the connection (another browser may be sending)");
+          stop("stopped: the connection failed or the server closed it");
         }
       };
-      await WebRTCSignal.connect(current, "/webrtc/input");
+      ({sender} = await WebRTCSignal.connect(current, "/webrtc/input"));
       const track = stream.getVideoTracks()[0];
       const {width, height} = track.getSettings();
       button.textContent = "Stop";
@@ -51,10 +52,21 @@ const Webcam = (() => {
   function stop(message = "not sending") {
     if (peer) peer.close();
     peer = null;
+    sender = null;
     if (stream) for (const track of stream.getTracks()) track.stop();
     stream = null;
     button.textContent = "Send";
     say(message);
+  }
+
+  // The dashboard's /stats, each second: another sender there means another browser took
+  // over (the server closed this one's connection, which the browser may notice only
+  // after seconds).
+  function follow(stats) {
+    const now = stats.webrtc && stats.webrtc.input && stats.webrtc.input.sender;
+    if (peer && sender !== null && now && now !== sender) {
+      stop("stopped: another browser is sending");
+    }
   }
 
   function start() {
@@ -74,5 +86,5 @@ const Webcam = (() => {
     listCameras();
   }
 
-  return {start};
+  return {start, follow};
 })();

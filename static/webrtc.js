@@ -17,7 +17,8 @@ const WebRTCSignal = (() => {
     });
   }
 
-  // Offer, answer; an Error with the server's message if it refuses.
+  // Offer, answer (the server's answer is returned); an Error with the server's message if
+  // it refuses.
   async function connect(peer, path) {
     await peer.setLocalDescription(await peer.createOffer());
     await gathered(peer);
@@ -29,6 +30,7 @@ const WebRTCSignal = (() => {
     const answer = await response.json().catch(() => ({}));
     if (!response.ok) throw new Error(answer.error || `${path}: HTTP ${response.status}`);
     await peer.setRemoteDescription(answer);
+    return answer;
   }
 
   return {connect};

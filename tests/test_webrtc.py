@@ -251,7 +251,8 @@ def test_a_sent_picture_reaches_the_networks_and_every_viewer(start_server, cata
     astronaut = cv2.resize(picture("astronaut.jpg"), (640, 480))
 
     async def send_then_stop() -> np.ndarray:
-        peer = await send_picture(server.url, astronaut)
+        peer, sender = await send_picture(server.url, astronaut)
+        assert sender == 1
         try:
             await asyncio.to_thread(wait_for, lambda: "person" in detected_labels(server))
             with MjpegViewer(server.host, server.port) as viewer:  # a second viewer
@@ -279,16 +280,17 @@ def test_a_second_sender_replaces_the_first(start_server, catalogue):
         shown = decode(response.content) if response.ok else image[:1]
         return shown.shape == image.shape and np.abs(shown.astype(int) - image).mean() < 25
 
-    async def two_senders() -> str:
-        first = await send_picture(server.url, cat)
+    async def two_senders() -> tuple[str, list[int]]:
+        first, number = await send_picture(server.url, cat)
         await asyncio.to_thread(wait_for, lambda: shown_is(cat))
-        second = await send_picture(server.url, cup)
+        second, second_number = await send_picture(server.url, cup)
         await asyncio.to_thread(wait_for, lambda: shown_is(cup))
         await asyncio.to_thread(wait_for, lambda: first.connectionState == "closed")
+        now = server.get("/stats").json()["webrtc"]["input"]["sender"]
         await second.close()
-        return first.connectionState
+        return first.connectionState, [number, second_number, now]
 
-    assert run(two_senders()) == "closed"
+    assert run(two_senders()) == ("closed", [1, 2, 2])
 
 
 # --- without aiortc ---

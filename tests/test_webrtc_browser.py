@@ -184,3 +184,24 @@ def test_where_the_browser_gives_no_camera_the_card_says_to_use_https(start_serv
         assert page.locator("#camera-send").is_disabled()
     finally:
         context.close()
+
+
+def test_a_second_browser_that_sends_takes_over_and_the_first_is_told(start_server, open_page):
+    webrtc = open_webrtc(None, INPUT)
+    assert webrtc is not None and webrtc.input is not None
+    received = webrtc.input
+    server = start_server(received.open(), reopen=received.open, webrtc=webrtc)
+    first, second = open_page(server), open_page(server)
+    sending = "document.getElementById('camera-status').textContent.startsWith('sending')"
+    first.click("#camera-send")
+    first.wait_for_function(sending)
+    wait_for(lambda: server.get("/stats").json()["webrtc"]["input"]["sending"])
+    second.click("#camera-send")
+    second.wait_for_function(sending)
+    first.wait_for_function(
+        "document.getElementById('camera-status').textContent.startsWith('stopped')"
+    )
+    assert first.locator("#camera-status").text_content() == "stopped: another browser is sending"
+    assert first.locator("#camera-send").text_content() == "Send"
+    counted = server.get("/stats").json()["webrtc"]["input"]["frames_received"]
+    wait_for(lambda: server.get("/stats").json()["webrtc"]["input"]["frames_received"] > counted)

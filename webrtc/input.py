@@ -51,6 +51,7 @@ class WebRTCInput:
         self._waited_for_sender = False
         self._closed = False
         self._sender: RTCPeerConnection | None = None  # the loop thread's
+        self._senders = 0  # browsers answered, the one that sends now the last
 
     def open(self, size: tuple[int, int] | None = None) -> ReceivedVideo:
         """A Source of the frames received from now on (resized to `size` if given)."""
@@ -61,12 +62,19 @@ class WebRTCInput:
         """The capture thread's reconnection delays for this input."""
         return Backoff(REOPEN_DELAY_S, REOPEN_DELAY_S)
 
-    def answer(self, offer: str, address: str) -> str:
-        """The SDP answer to a browser's offer to send; OfferError if it cannot be answered."""
+    def answer(self, offer: str, address: str) -> dict[str, object]:
+        """The answer to a browser's offer to send, with the number it is known by as the
+        sender; OfferError if it cannot be answered."""
         return self._loop.run(self._answer(offer, address), SIGNALLING_TIMEOUT_S)
 
     def stats(self) -> dict[str, object]:
-        return {"sending": self._sending, "frames_received": self._received}
+        """Whether a browser sends, which (the number its answer gave it), and the frames
+        received; a page that sends and sees another sender here knows it was replaced."""
+        return {
+            "sending": self._sending,
+            "sender": self._senders or None,
+            "frames_received": self._received,
+        }
 
     def close(self) -> None:
         """Wake every reader (they raise SourceError) and close the sender's connection."""
@@ -109,7 +117,7 @@ class WebRTCInput:
 
     # --- the event loop's thread ---
 
-    async def _answer(self, offer: str, address: str) -> str:
+    async def _answer(self, offer: str, address: str) -> dict[str, object]:
         offered_video_codecs(offer)  # one video stream, or OfferError
         peer = new_peer(self._stun_server)
 
@@ -125,6 +133,7 @@ class WebRTCInput:
             await peer.close()
             raise
         previous, self._sender = self._sender, peer
+        self._senders += 1
         if previous is not None:  # it sends no more, whether or not this one ever will
             with self._condition:
                 self._sending = False
@@ -136,7 +145,7 @@ class WebRTCInput:
             if peer.connectionState in ("failed", "closed"):
                 await peer.close()
 
-        return answered
+        return {"type": "answer", "sdp": answered, "sender": self._senders}
 
     async def _receive(self, peer: RTCPeerConnection, track: MediaStreamTrack) -> None:
         """Keep the newest frame of a browser's track while it is the sender's."""

@@ -80,10 +80,11 @@ class WebRTCOutput:
             self._newest = (image, pts)
             self._condition.notify()
 
-    def answer(self, offer: str, address: str) -> str:
-        """The SDP answer to a browser's offer that came to the server's `address`;
-        OfferError if it cannot be answered."""
-        return self._loop.run(self._answer(offer, address), SIGNALLING_TIMEOUT_S)
+    def answer(self, offer: str, address: str) -> dict[str, object]:
+        """The answer ({"type": "answer", "sdp": ...}) to a browser's offer that came to the
+        server's `address`; OfferError if it cannot be answered."""
+        sdp = self._loop.run(self._answer(offer, address), SIGNALLING_TIMEOUT_S)
+        return {"type": "answer", "sdp": sdp}
 
     def stats(self) -> dict[str, object]:
         tracks = self._tracks

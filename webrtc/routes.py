@@ -1,6 +1,8 @@
 """The signalling: POST /webrtc/output and POST /webrtc/input take a browser's SDP offer as
-JSON ({"type": "offer", "sdp": "..."}) and answer with the server's, in the same form. They
-need neither aiortc nor PyAV to be imported (the objects that answer do)."""
+JSON ({"type": "offer", "sdp": "..."}) and answer with the server's, in the same form (the
+input's answer also names the sender: "sender", a number that /stats shows while it is the
+one that sends). They need neither aiortc nor PyAV to be imported (the objects that answer
+do)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ NO_INPUT = "no WebRTC input: start the app with --input webrtc://@:8554/input"
 
 
 class Answerer(Protocol):
-    def answer(self, offer: str, address: str) -> str: ...
+    def answer(self, offer: str, address: str) -> dict[str, object]: ...
 
 
 def add_signalling(app: Flask, output: Answerer | None, received: Answerer | None) -> None:
@@ -45,9 +47,8 @@ def answer_offer(answerer: Answerer | None, missing: str) -> Response:
     if sock is None:
         abort(501, "WebRTC signalling needs werkzeug's server (python app.py)")
     try:
-        sdp = answerer.answer(str(offer["sdp"]), sock.getsockname()[0])
+        return jsonify(answerer.answer(str(offer["sdp"]), sock.getsockname()[0]))
     except OfferError as error:
         abort(400, str(error))
     except TimeoutError:
         abort(504, "the answer took too long (ICE gathering)")
-    return jsonify({"type": "answer", "sdp": sdp})
