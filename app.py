@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 import quiet
 from broadcast import Broadcaster, Viewer
-from cameras import CamerasError
+from cameras import CamerasError, CameraSpec
 from catalogue import (
     Catalogue,
     CustomOptions,
@@ -32,7 +32,9 @@ from cli import (
     LOG_LEVELS,
     camera_specs,
     custom_options,
+    input_opener,
     open_outputs,
+    open_webrtc_for,
     parse_args,
     warn_jetson_only,
 )
@@ -42,9 +44,11 @@ from model import NETWORK_TYPES, ModelSlot
 from networks import create_slot
 from outputs import Output, OutputError
 from priority import at_network_priority
-from sources import Source, SourceError, open_source
+from sources import Source, SourceError
 from stream import Pipeline
 from utils import MAX_BODY_BYTES, InvalidValue, ReadOnly
+from webrtc import WebRTC, WebRTCUnavailable
+from webrtc.routes import add_signalling
 from websocket_video import ClientFrames, HandshakeError, accept_key, handshake_response
 
 log = logging.getLogger("dashboard")
@@ -54,15 +58,18 @@ log = logging.getLogger("dashboard")
 GIL_SWITCH_INTERVAL_S = 0.001
 
 
-def create_app(cameras: Dashboard | Pipeline, title: str = "DNN Dashboard") -> Flask:
+def create_app(
+    cameras: Dashboard | Pipeline, title: str = "DNN Dashboard", webrtc: WebRTC | None = None
+) -> Flask:
     """The Flask app: the page, each camera's video, snapshots, stats and results, and the
-    live settings. The one-camera paths (/video_feed...) are the first camera's; every camera
-    has them under /cameras/<name>/ too."""
+    live settings; with `webrtc`, its signalling too (webrtc/routes.py). The one-camera paths
+    (/video_feed...) are the first camera's; every camera has them under /cameras/<name>/ too."""
     dashboard = cameras if isinstance(cameras, Dashboard) else Dashboard.of(cameras)
     app = Flask(__name__)
     app.config["BOOTSTRAP_SERVE_LOCAL"] = True  # the page works with no internet
     Bootstrap5(app)
     settings = dashboard.settings
+    add_signalling(app, webrtc.output if webrtc else None, webrtc.input if webrtc else None)
 
     def camera(name: str) -> Pipeline:
         pipeline = dashboard.pipeline(name)
@@ -100,6 +107,8 @@ def create_app(cameras: Dashboard | Pipeline, title: str = "DNN Dashboard") -> F
             groups=settings.groups(),
             networks=list(dashboard.networks),
             cameras=list(dashboard.cameras),
+            webrtc_output=bool(webrtc and webrtc.output),
+            webrtc_input=bool(webrtc and webrtc.input),
         )
 
     @per_camera("/video_feed")
@@ -146,7 +155,10 @@ def create_app(cameras: Dashboard | Pipeline, title: str = "DNN Dashboard") -> F
 
     @per_camera("/stats")
     def stats(pipeline: Pipeline) -> Response:
-        return jsonify(pipeline.stats())
+        figures = pipeline.stats()
+        if webrtc is not None and pipeline is dashboard.first:  # WebRTC is the first camera's
+            figures["webrtc"] = webrtc.stats()
+        return jsonify(figures)
 
     @app.get("/healthz")
     def healthz() -> Response:
@@ -329,7 +341,7 @@ def load_networks(
 
 
 def run(args: argparse.Namespace) -> int:
-    """Start the pipeline and the server; return the exit code when stopped by a signal.
+    """Start the cameras and the server; return the exit code when stopped by a signal.
     ModelError if the catalogue, or a network asked for, cannot be loaded."""
     if args.list_models:
         print(describe(Catalogue()))
@@ -344,12 +356,33 @@ def run(args: argparse.Namespace) -> int:
     except OSError as error:
         print(f"error: --ssl-cert/--ssl-key: {error}", file=sys.stderr)
         return 2
+    try:
+        webrtc = open_webrtc_for(args)
+    except (WebRTCUnavailable, OutputError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    try:
+        return serve(args, cameras, ssl_context, webrtc)
+    finally:
+        if webrtc is not None:
+            webrtc.close()
+
+
+def serve(
+    args: argparse.Namespace,
+    cameras: list[CameraSpec],
+    ssl_context: ssl.SSLContext | None,
+    webrtc: WebRTC | None,
+) -> int:
+    """run() once the command line is checked: open the inputs, the networks and the
+    outputs, and serve until a signal."""
     options = custom_options(args)
     networks = at_network_priority(lambda: load_networks(args, options))
+    openers = {camera.name: input_opener(camera.input, webrtc) for camera in cameras}
     sources: dict[str, Source] = {}
     try:
         for camera in cameras:
-            sources[camera.name] = open_source(camera.input)
+            sources[camera.name] = openers[camera.name]()
     except SourceError as error:
         close_all(sources.values())
         prefix = "input" if len(cameras) == 1 else f"camera {camera.name}:"
@@ -357,24 +390,25 @@ def run(args: argparse.Namespace) -> int:
         return 2
     first = sources[cameras[0].name]
     try:
-        outputs = open_outputs(args, cameras[0].input, first)
+        outputs = open_outputs(args, cameras[0].input, first, webrtc)
     except OutputError as error:
         close_all(sources.values())
         print(f"error: {error}", file=sys.stderr)
         return 2
-    warn_jetson_only(args, first, outputs)
+    warn_jetson_only(args, first, outputs, webrtc)
     dashboard = build_dashboard(
         cameras,
-        lambda camera: (sources[camera.name], lambda: open_source(camera.input)),
+        lambda camera: (sources[camera.name], openers[camera.name]),
         networks,
         jpeg_quality=args.jpeg_quality,
         network_mode=args.network_mode,
         idle_stop=args.idle_stop,
         outputs=outputs,
+        backoff=webrtc.input.backoff if webrtc and webrtc.input else None,
     )
     try:
         server = make_http_server(
-            create_app(dashboard, args.title), args.host, args.port, ssl_context
+            create_app(dashboard, args.title, webrtc), args.host, args.port, ssl_context
         )
     except (OSError, SystemExit) as error:
         close_all([*sources.values(), *outputs])
@@ -397,6 +431,10 @@ def run(args: argparse.Namespace) -> int:
         log.info("writing %s", output.description)
     stop.wait()
     log.info("stopping")
+    if webrtc is not None:  # first: a capture thread waiting for a browser's video wakes
+        for pipeline in dashboard.pipelines:  # (and ends, rather than reconnecting)
+            pipeline.capture.stop()
+        webrtc.close()
     dashboard.stop()
     server.shutdown()
     server.server_close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from cameras import CameraSpec, from_inputs, read_cameras_file
 from catalogue import (
@@ -17,8 +17,17 @@ from catalogue import (
 )
 from model import NETWORK_TYPES
 from outputs import JetsonOutput, NotHere, Output, OutputError, open_output
-from sources import FLIP_METHODS, InputSpec, JetsonSource, Source, import_jetson_utils
+from sources import (
+    FLIP_METHODS,
+    InputSpec,
+    JetsonSource,
+    Source,
+    import_jetson_utils,
+    open_source,
+    with_flip,
+)
 from stream import DEFAULT_NETWORK_MODE, NETWORK_MODES
+from webrtc import WebRTC, open_webrtc
 
 log = logging.getLogger("dashboard")
 MAX_JPEG_SIDE = 65500  # libjpeg's limit
@@ -69,8 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URI",
         help="test:// (a moving test pattern, the default), /dev/videoN, "
         "v4l2:///dev/videoN, csi://N, rtsp://..., http(s)://..., a video "
-        "file, an image, a folder or a glob of images. Repeat it for several cameras "
-        "(camera1, camera2...), which the other input options apply to alike",
+        "file, an image, a folder or a glob of images, webrtc://@:8554/input (a browser's "
+        "camera: Send on the page). Repeat it for several cameras (camera1, camera2...), "
+        "which the other input options apply to alike",
     )
     source.add_argument(
         "--cameras",
@@ -143,8 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--output",
         metavar="URI",
         help="also write the annotated video here: a video file (.mp4, .avi, .mkv, .webm...), "
-        "images (frame-%%i.jpg, a folder). webrtc://, rtp://, rtsp://, display:// need "
-        "jetson-utils on a Jetson: warned about and left out",
+        "images (frame-%%i.jpg, a folder), webrtc://@:8554/output (the page plays it). "
+        "rtp://, rtsp://, display:// need jetson-utils on a Jetson: warned about and left out",
     )
     output.add_argument(
         "--output-save",
@@ -158,7 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
         choices=CODECS,
         metavar="CODEC",
         help=f"codec of the video files written: {', '.join(CODECS)}; mpeg4, mjpeg, vp8, vp9 "
-        "here (default: the file's usual one)",
+        "here (default: the file's usual one); of WebRTC: h264 or vp8 (default: the first "
+        "of these the browser takes)",
     )
     output.add_argument(
         "--output-rate",
@@ -188,10 +199,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--bitrate",
         type=int,
         metavar="BPS",
-        help="bit rate of a compressed stream (jetson-utils only)",
+        help="bit rate of a compressed stream: WebRTC, and jetson-utils' (default 4000000)",
     )
     output.add_argument(
-        "--stun-server", metavar="URL", help="WebRTC STUN server (jetson-utils only)"
+        "--stun-server",
+        metavar="HOST:PORT",
+        help="WebRTC STUN server (default on a PC: none, so WebRTC reaches no further than "
+        "the LAN; on a Jetson, jetson-utils' own)",
     )
     output.add_argument(
         "--headless",
@@ -443,15 +457,44 @@ def camera_specs(args: argparse.Namespace) -> list[CameraSpec]:
     return from_inputs(args.inputs, defaults)
 
 
-def open_outputs(args: argparse.Namespace, spec: InputSpec, source: Source) -> list[Output]:
+def open_webrtc_for(args: argparse.Namespace) -> WebRTC | None:
+    """aiortc's WebRTC output and input, if --output or --input is a webrtc:// URI; None on a
+    Jetson, where jetson-utils serves them itself. WebRTCUnavailable without aiortc."""
+    if import_jetson_utils() is not None:
+        return None
+    return open_webrtc(
+        args.output,
+        args.input,
+        bitrate=args.bitrate,
+        codec=args.output_codec,
+        stun_server=args.stun_server,
+    )
+
+
+def input_opener(spec: InputSpec, webrtc: WebRTC | None) -> Callable[[], Source]:
+    """What opens the input, and opens it again after a loss: a view of the video browsers
+    send for a WebRTC input (webrtc/input.py), else open_source."""
+    if webrtc is None or webrtc.input is None or not spec.uri.startswith("webrtc://"):
+        return lambda: open_source(spec)
+    received = webrtc.input
+    size = (spec.width, spec.height) if spec.width and spec.height else None
+    return lambda: with_flip(received.open(size), spec.flip)
+
+
+def open_outputs(
+    args: argparse.Namespace, spec: InputSpec, source: Source, webrtc: WebRTC | None = None
+) -> list[Output]:
     """The outputs --output, --output-save and --input-save ask for. On a Jetson, --output is
-    jetson_utils.videoOutput (any URI it knows); elsewhere a stream or display --output is
-    warned about and left out. OutputError if an output cannot be opened."""
+    jetson_utils.videoOutput (any URI it knows); elsewhere a webrtc:// --output is `webrtc`'s
+    output, and other streams and displays are warned about and left out. OutputError if an
+    output cannot be opened."""
     rate = args.output_rate or args.framerate or spec.rate or source.pace or DEFAULT_OUTPUT_RATE
     outputs: list[Output] = []
     jetson_utils = import_jetson_utils()
     if args.output and jetson_utils is not None:
         outputs.append(JetsonOutput(jetson_utils, args.output, jetson_output_argv(args), False))
+    elif webrtc is not None and webrtc.output is not None:
+        outputs.append(webrtc.output)
     asked = (("--output", None if outputs else args.output), ("--output-save", args.output_save))
     for flag, uri in (*asked, ("--input-save", args.input_save)):
         if not uri:
@@ -476,10 +519,18 @@ def jetson_output_argv(args: argparse.Namespace) -> list[str]:
     ]
 
 
-def warn_jetson_only(args: argparse.Namespace, source: Source, outputs: list[Output]) -> None:
+def warn_jetson_only(
+    args: argparse.Namespace,
+    source: Source,
+    outputs: list[Output],
+    webrtc: WebRTC | None = None,
+) -> None:
     """One line naming the jetson-utils options given that have no effect here."""
     jetson_output = any(isinstance(output, JetsonOutput) for output in outputs)
-    names = [] if jetson_output else list(JETSON_OUTPUT_OPTIONS)
+    taken: tuple[str, ...] = ()  # those that aiortc's WebRTC takes on a PC
+    if webrtc is not None:
+        taken = ("bitrate", "stun_server") if webrtc.output else ("stun_server",)
+    names = [] if jetson_output else [n for n in JETSON_OUTPUT_OPTIONS if n not in taken]
     if not isinstance(source, JetsonSource):  # jetson_utils.videoSource takes the input's
         names += JETSON_INPUT_OPTIONS
     if not outputs:

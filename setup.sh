@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Creates .venv and installs the dashboard's dependencies; with --test, also the test
-# dependencies and Debian's chromium (for the browser tests; needs root or sudo).
+# Creates .venv and installs the dashboard's dependencies (WebRTC's too: requirements-webrtc.txt,
+# optional for the app but installed here, for running and for the tests); with --test, also
+# the test dependencies and Debian's chromium (for the browser tests; needs root or sudo).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -15,6 +16,7 @@ fi
 pip=(.venv/bin/python -m pip install -q --disable-pip-version-check)
 "${pip[@]}" -r requirements.txt
 "${pip[@]}" --no-deps -r requirements-mediapipe.txt
+"${pip[@]}" -r requirements-webrtc.txt
 if [ "${1:-}" = "--test" ]; then
     "${pip[@]}" -r requirements-test.txt
 fi

@@ -434,8 +434,12 @@ def open_source(spec: InputSpec) -> Source:
     jetson_utils = import_jetson_utils()
     if jetson_utils is not None and spec.uri.strip() not in TEST_PATTERN_URIS:
         return JetsonSource(jetson_utils, spec)  # jetson-utils flips by itself
-    source = _open_unflipped(spec)
-    return source if spec.flip == "none" else Flipped(source, spec.flip)
+    return with_flip(_open_unflipped(spec), spec.flip)
+
+
+def with_flip(source: Source, method: str) -> Source:
+    """The source, flipped by an --input-flip method unless that is 'none'."""
+    return source if method == "none" else Flipped(source, method)
 
 
 def _open_unflipped(spec: InputSpec) -> Source:

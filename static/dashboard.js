@@ -187,6 +187,7 @@ const Dashboard = (() => {
       const stats = await request("/stats");
       lastStats = stats;
       followServer(stats);
+      Webcam.follow(stats);
       followLoading(stats, requested);
       for (const element of document.querySelectorAll("[data-stat]")) {
         const value = lookup(stats, element.dataset.stat);

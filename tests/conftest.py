@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -9,11 +10,13 @@ from typing import Any
 
 import pytest
 import requests
+from playwright.sync_api import Page
 
 from app import StreamingServer, create_app, make_http_server
 from catalogue import Catalogue
 from sources import PatternSource, Source
 from stream import Backoff, Pipeline
+from webrtc import WebRTC
 
 
 @dataclass
@@ -25,11 +28,14 @@ class Server:
     port: int
     pipeline: Pipeline
     http: StreamingServer
+    webrtc: WebRTC | None = None
 
     def get(self, path: str, **kwargs: Any) -> requests.Response:
         return requests.get(self.url + path, timeout=10, **kwargs)
 
     def stop(self) -> None:
+        if self.webrtc is not None:  # as app.py stops: a capture thread waiting for it wakes
+            self.webrtc.close()
         self.pipeline.stop()
         self.http.shutdown()
         self.http.server_close()
@@ -38,7 +44,8 @@ class Server:
 @pytest.fixture
 def start_server() -> Iterator[Callable[..., Server]]:
     """Start the app on a free loopback port (or a given one) around the Source a test
-    gives it."""
+    gives it (and its WebRTC side, if given: webrtc.open_webrtc; over HTTPS with an
+    ssl_context)."""
     started: list[Server] = []
 
     def start(
@@ -46,15 +53,19 @@ def start_server() -> Iterator[Callable[..., Server]]:
         reopen: Callable[[], Source] | None = None,
         backoff: Backoff | None = None,
         port: int = 0,
+        webrtc: WebRTC | None = None,
+        ssl_context: ssl.SSLContext | None = None,
         **pipeline_options: Any,
     ) -> Server:
         source = source or PatternSource(320, 240, 30)
         pipeline = Pipeline(source, reopen or (lambda: source), backoff=backoff, **pipeline_options)
-        http = make_http_server(create_app(pipeline), "127.0.0.1", port)
+        app = create_app(pipeline, webrtc=webrtc)
+        http = make_http_server(app, "127.0.0.1", port, ssl_context)
         pipeline.start()
         threading.Thread(target=http.serve_forever, daemon=True).start()
         port = http.server_port
-        started.append(Server(f"http://127.0.0.1:{port}", "127.0.0.1", port, pipeline, http))
+        url = f"{'https' if ssl_context else 'http'}://127.0.0.1:{port}"
+        started.append(Server(url, "127.0.0.1", port, pipeline, http, webrtc))
         return started[-1]
 
     yield start
@@ -72,3 +83,27 @@ def server(start_server) -> Server:
 @pytest.fixture(scope="session")
 def catalogue() -> Catalogue:
     return Catalogue()
+
+
+@pytest.fixture
+def open_page(browser):
+    """Open the dashboard in a new context of the module's `browser` (each browser test module
+    launches its own); the page records every request it makes, and its WebSockets."""
+    contexts = []
+
+    def open_(
+        server: Server, width: int = 1280, height: int = 900, path: str = "/", **options: Any
+    ) -> Page:
+        context = browser.new_context(viewport={"width": width, "height": height}, **options)
+        contexts.append(context)
+        page = context.new_page()
+        page.requests = []
+        page.on("request", lambda request: page.requests.append(request))
+        page.websockets = []
+        page.on("websocket", lambda socket: page.websockets.append(socket.url))
+        page.goto(server.url + path, wait_until="load")
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()

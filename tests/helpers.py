@@ -82,6 +82,19 @@ def start_app(port: int, *args: str, merge_output: bool = False) -> subprocess.P
     )
 
 
+def self_signed_pair(folder: Path, address: str = "127.0.0.1") -> tuple[Path, Path]:
+    """A certificate and key for HTTPS on `address`, made by the README's openssl line."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+        + ["-subj", f"/CN={address}", "-addext", f"subjectAltName=IP:{address}"]
+        + ["-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
 def picture(name: str) -> np.ndarray:
     """One of the test pictures in tests/data (see its README)."""
     image = cv2.imread(str(DATA / name))

@@ -11,7 +11,7 @@ import time
 import pytest
 import requests
 
-from helpers import ROOT, free_port, run_app, start_app
+from helpers import ROOT, free_port, run_app, self_signed_pair, start_app
 from mjpeg_client import MjpegViewer, decode
 
 
@@ -113,29 +113,7 @@ def test_app_serves_video_and_stops_cleanly_on_signal(stop_signal):
 
 
 def test_https_with_ssl_cert_and_key(tmp_path):
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    cert, key = self_signed_pair(tmp_path)
     port = free_port()
     process = start_app(port, "--ssl-cert", str(cert), "--ssl-key", str(key))
     try:

@@ -27,27 +27,6 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def open_page(browser):
-    """Open the dashboard; the page records every request it makes."""
-    contexts = []
-
-    def open_(server, width: int = 1280, height: int = 900, path: str = "/") -> Page:
-        context = browser.new_context(viewport={"width": width, "height": height})
-        contexts.append(context)
-        page = context.new_page()
-        page.requests = []
-        page.on("request", lambda request: page.requests.append(request))
-        page.websockets = []
-        page.on("websocket", lambda socket: page.websockets.append(socket.url))
-        page.goto(server.url + path, wait_until="load")
-        return page
-
-    yield open_
-    for context in contexts:
-        context.close()
-
-
 def video_pixels(page: Page) -> np.ndarray:
     png = page.locator("#video").screenshot()
     return cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)

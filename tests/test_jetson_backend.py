@@ -15,7 +15,7 @@ import requests
 
 import backends
 from catalogue import Catalogue
-from cli import input_spec, open_outputs, parse_args, warn_jetson_only
+from cli import input_spec, open_outputs, open_webrtc_for, parse_args, warn_jetson_only
 from fake_jetson import FakeJetson, installed
 from frame import Frame
 from helpers import validate_results, wait_for
@@ -387,6 +387,7 @@ def test_on_a_jetson_output_goes_to_jetson_utils_video_output(jetson, start_serv
         ["--input=fake://pattern?paced=1", "--output=webrtc://@:8554/output", "--bitrate=1000000"]
     )
     source = open_source(input_spec(args))
+    assert open_webrtc_for(args) is None, "jetson-utils serves webrtc:// itself"
     (output,) = open_outputs(args, input_spec(args), source)
     assert isinstance(output, JetsonOutput)
     video_output = output._output  # the fake's videoOutput, as jetson-utils made it

@@ -19,7 +19,17 @@ import requests
 from catalogue import Catalogue, CustomOptions, ModelError, read_colors
 from cli import custom_options, input_spec, parse_args, warn_jetson_only
 from fake_jetson import installed
-from helpers import DATA, ROOT, StillPerson, frame_of, free_port, run_app, start_app, wait_for
+from helpers import (
+    DATA,
+    ROOT,
+    StillPerson,
+    frame_of,
+    free_port,
+    run_app,
+    self_signed_pair,
+    start_app,
+    wait_for,
+)
 from networks import load_model
 from networks.detection import DetectionModel
 from sources import JetsonSource, open_source
@@ -270,13 +280,40 @@ def last_frame(video: cv2.VideoCapture) -> np.ndarray:
 
 
 def test_a_stream_output_is_warned_about_and_the_app_serves_on():
-    app = App("--output=webrtc://@:8554/output", "--input-width=160", "--input-height=120")
+    app = App("--output=rtsp://@:8554/my_output", "--input-width=160", "--input-height=120")
     app.wait_serving()
     assert app.get("/snapshot.jpg").status_code in (200, 503)
     assert warnings_in(app.stop()) == [
-        "--output webrtc://@:8554/output: a WEBRTC stream needs jetson-utils' videoOutput on a "
+        "--output rtsp://@:8554/my_output: a RTSP stream needs jetson-utils' videoOutput on a "
         "Jetson; here the video is served as MJPEG only (/video_feed)"
     ]
+
+
+def test_a_webrtc_output_is_served_with_the_options_it_takes():
+    """The original's default output: on a PC, aiortc's, which takes --bitrate and
+    --output-codec; the page is told to play it."""
+    app = App(
+        "--output=webrtc://@:8554/output",
+        "--bitrate=2000000",
+        "--output-codec=vp8",
+        "--output-encoder=cpu",
+        "--input-width=160",
+        "--input-height=120",
+    )
+    stats = app.wait_serving()
+    assert stats["webrtc"]["output"]["peers"] == 0
+    assert 'data-webrtc="/webrtc/output"' in app.get("/").text
+    stderr = app.stop()
+    assert warnings_in(stderr) == [
+        "--output-encoder: no effect here: it is for jetson-utils' video pipelines on a Jetson"
+    ]
+    assert "writing webrtc://@:8554/output (WebRTC: VP8 at 2 Mbit/s;" in stderr
+
+
+def test_a_codec_webrtc_does_not_send_here_exits_2_with_one_line():
+    result = run_app("--output=webrtc://@:8554/output", "--output-codec=h265")
+    assert result.returncode == 2
+    assert result.stderr == "error: --output-codec h265: WebRTC here sends h264 or vp8\n"
 
 
 @pytest.mark.parametrize(
@@ -294,14 +331,7 @@ def test_an_output_that_cannot_be_written_exits_2_with_one_line(args, message):
 
 
 def test_ssl_cert_and_key_default_to_the_environment(tmp_path):
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
-        + ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
-        + ["-keyout", str(key), "-out", str(cert)],
-        check=True,
-        capture_output=True,
-    )
+    cert, key = self_signed_pair(tmp_path)
     env = {**os.environ, "SSL_CERT": str(cert), "SSL_KEY": str(key)}
     app = App("--input-width=160", "--input-height=120", env=env)
     assert app.wait_serving("https", verify=str(cert))["source"]["state"] == "online"
