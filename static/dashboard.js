@@ -1,6 +1,8 @@
-// The dashboard's behaviour. The Jinja macros call Dashboard.bind*() once per control; each
-// binding GETs its setting at load, PUTs bare JSON on change (jetson-inference's wire format),
-// and follows changes made elsewhere (curl, another tab) by polling /api/properties.
+// The dashboard's behaviour. Each control the Jinja macros made says its kind (data-bind) and
+// its setting (data-path); start() binds them: a GET of the setting at load, a PUT of bare JSON
+// on change (jetson-inference's wire format), and changes made elsewhere (curl, another tab)
+// followed by polling /api/properties. With several cameras, the page shows them all in a grid
+// or one of them (the picker), and the stats and results are that camera's.
 "use strict";
 
 const Dashboard = (() => {
@@ -88,8 +90,18 @@ const Dashboard = (() => {
   const parse = (type, text) => (type === "int" ? parseInt(text, 10) : parseFloat(text));
   const focused = (element) => document.activeElement === element;
 
+  // Controls shown only while a switch is on (the tracking settings while tracking is on).
+  function showDependents(path, on) {
+    for (const element of document.querySelectorAll(`[data-shown-by="${path}"]`)) {
+      element.hidden = !on;
+    }
+  }
+
   function bindCheckbox(id, path) {
-    bind(id, path, (el, value) => { el.checked = value; }, (el) => el.checked, ["change"]);
+    const element = document.getElementById(id);
+    element.addEventListener("change", () => showDependents(path, element.checked));
+    bind(id, path, (el, value) => { el.checked = value; showDependents(path, value); },
+      (el) => el.checked, ["change"]);
   }
 
   // The decimals of a number as written, at most 3 (0.125 -> 3, 12 -> 0).
@@ -127,6 +139,34 @@ const Dashboard = (() => {
   function bindNumber(id, path, type) {
     bind(id, path, (el, value) => { el.value = value; }, (el) => parse(type, el.value),
       ["change"], focused);
+  }
+
+  const binders = {
+    checkbox: (el) => bindCheckbox(el.id, el.dataset.path),
+    slider: (el) => bindSlider(el.id, el.dataset.path, el.dataset.type),
+    select: (el) => bindSelect(el.id, el.dataset.path),
+    number: (el) => bindNumber(el.id, el.dataset.path, el.dataset.type),
+    readout: (el) => bindReadout(el.id, el.dataset.path),
+  };
+
+  function bindAll() {
+    for (const element of document.querySelectorAll("[data-bind]")) {
+      binders[element.dataset.bind](element);
+    }
+  }
+
+  // Cards fold like those of NVIDIA's example, and stay as they were left (per browser).
+  function rememberFolds() {
+    for (const body of document.querySelectorAll("[data-remember]")) {
+      const key = `folded:${body.dataset.remember}`;
+      if (localStorage.getItem(key) === "1") {
+        body.classList.remove("show");
+        const toggle = document.querySelector(`[data-bs-target="#${body.id}"]`);
+        if (toggle) toggle.setAttribute("aria-expanded", "false");
+      }
+      body.addEventListener("hide.bs.collapse", () => localStorage.setItem(key, "1"));
+      body.addEventListener("show.bs.collapse", () => localStorage.removeItem(key));
+    }
   }
 
   function bindReadout(id, path) {
@@ -184,7 +224,7 @@ const Dashboard = (() => {
   async function followStats() {
     try {
       const requested = performance.now();
-      const stats = await request("/stats");
+      const stats = await request(`${Cameras.base()}/stats`);
       lastStats = stats;
       followServer(stats);
       Webcam.follow(stats);
@@ -238,7 +278,7 @@ const Dashboard = (() => {
     const elements = document.querySelectorAll("[data-results]");
     if (!elements.length) return;
     try {
-      const results = await request("/results");
+      const results = await request(`${Cameras.base()}/results`);
       for (const element of elements) {
         const type = element.dataset.results;
         const result = results[type];
@@ -249,12 +289,98 @@ const Dashboard = (() => {
   }
 
   function start() {
+    bindAll();
+    rememberFolds();
     Video.start();
+    Cameras.start();
+    if (document.getElementById("card-camera")) Webcam.start();
     followStats();
     setInterval(followProperties, POLL_MS);
     setInterval(followStats, POLL_MS);
     setInterval(followResults, POLL_MS);
   }
 
-  return {bindCheckbox, bindSlider, bindSelect, bindNumber, bindReadout, showMessage, start};
+  return {request, putValue, showMessage, start};
 })();
+
+// Several cameras: the picker shows all of them in a grid (each tile plays its own video)
+// or one of them in the main video, whose stats and results the page then shows.
+const Cameras = (() => {
+  let picker = null;
+  let focused = ""; // the camera shown in the main video; "" for the first
+  const POLL_MS = 1000;
+
+  const base = () => (focused ? `/cameras/${focused}` : "");
+
+  function tiles() {
+    return [...document.querySelectorAll("#camera-grid [data-camera]")];
+  }
+
+  function choose(name) {
+    picker.value = name;
+    const grid = document.getElementById("camera-grid");
+    const gridShown = name === "";
+    grid.hidden = !gridShown;
+    document.getElementById("focus").hidden = gridShown;
+    document.getElementById("camera-running-switch").hidden = gridShown;
+    for (const tile of tiles()) {
+      const player = Video.of(tile.querySelector(".video-box"));
+      if (gridShown) player.start(); else player.stop();
+    }
+    const main = Video.of(document.getElementById("video"));
+    if (gridShown) {
+      main.stop();
+    } else {
+      focused = name === picker.options[1].value ? "" : name;
+      main.switchTo(base());
+    }
+    followCameras();
+  }
+
+  async function followCameras() {
+    try {
+      const cameras = await Dashboard.request("/cameras");
+      for (const camera of cameras) {
+        const badge = document.querySelector(`[data-camera-state="${camera.name}"]`);
+        if (badge) {
+          badge.textContent = camera.state;
+          badge.className = "badge " + (camera.state === "online" ? "text-bg-success"
+            : ["idle", "stopped"].includes(camera.state) ? "text-bg-secondary" : "text-bg-danger");
+        }
+        if (camera.name === picker.value) {
+          document.getElementById("camera-running").checked = camera.running;
+        }
+      }
+    } catch (error) { /* the next poll retries */ }
+  }
+
+  async function setRunning(event) {
+    const name = picker.value;
+    try {
+      const running = await Dashboard.putValue(`/cameras/${name}/running`, event.target.checked);
+      event.target.checked = running;
+    } catch (error) {
+      Dashboard.showMessage(error.message, "running");
+    }
+  }
+
+  function start() {
+    picker = document.getElementById("camera-picker");
+    if (!picker) return;
+    picker.addEventListener("change", () => choose(picker.value));
+    for (const tile of tiles()) {
+      const show = () => choose(tile.dataset.camera);
+      tile.addEventListener("click", show);
+      tile.addEventListener("keydown", (event) => { if (event.key === "Enter") show(); });
+    }
+    document.getElementById("camera-running").addEventListener("change", setRunning);
+    choose("");
+    setInterval(followCameras, POLL_MS);
+  }
+
+  return {start, base};
+})();
+
+document.addEventListener("DOMContentLoaded", () => {
+  if (document.getElementById("video")) Dashboard.start();
+});

@@ -1,4 +1,5 @@
-"""Fixtures: a real server on 127.0.0.1 around a real Pipeline, in this process."""
+"""Fixtures: a real server on 127.0.0.1 around a real Pipeline, or a Dashboard of several
+test-pattern cameras, in this process."""
 
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ import requests
 from playwright.sync_api import Page
 
 from app import StreamingServer, create_app, make_http_server
+from cameras import CameraSpec
 from catalogue import Catalogue
+from dashboard import Dashboard, build_dashboard
+from model import ModelSlot
 from sources import PatternSource, Source
 from stream import Backoff, Pipeline
 from webrtc import WebRTC
@@ -107,3 +111,42 @@ def open_page(browser):
     yield open_
     for context in contexts:
         context.close()
+
+
+@dataclass
+class Cameras:
+    """A dashboard of test-pattern cameras served on loopback."""
+
+    url: str
+    dashboard: Dashboard
+    http: Any
+
+    def get(self, path: str) -> requests.Response:
+        return requests.get(self.url + path, timeout=10)
+
+    def put(self, path: str, body: str) -> requests.Response:
+        return requests.put(self.url + path, data=body, timeout=10)
+
+
+@pytest.fixture
+def serve_cameras() -> Iterator[Callable[..., Cameras]]:
+    started: list[Cameras] = []
+
+    def serve(
+        specs: list[CameraSpec], networks: list[ModelSlot] | None = None, idle_stop: float = 0.0
+    ) -> Cameras:
+        def open_camera(spec: CameraSpec) -> tuple[Source, Callable[[], Source]]:
+            return PatternSource(160, 120, 30), lambda: PatternSource(160, 120, 30)
+
+        dashboard = build_dashboard(specs, open_camera, networks or [], idle_stop=idle_stop)
+        http = make_http_server(create_app(dashboard), "127.0.0.1", 0)
+        dashboard.start()
+        threading.Thread(target=http.serve_forever, daemon=True).start()
+        started.append(Cameras(f"http://127.0.0.1:{http.server_port}", dashboard, http))
+        return started[-1]
+
+    yield serve
+    for cameras in started:
+        cameras.http.shutdown()
+        cameras.http.server_close()
+        cameras.dashboard.stop()

@@ -5,10 +5,7 @@ paths, shared settings and networks, fairness, capture on demand."""
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
@@ -16,15 +13,13 @@ import numpy as np
 import pytest
 import requests
 
-from app import create_app, make_http_server
 from cameras import CamerasError, CameraSpec, from_inputs, read_cameras_file
-from dashboard import Dashboard, build_dashboard
 from helpers import ConstantScores, free_port, run_app, start_app, wait_for
 from mjpeg_client import MjpegViewer, decode
 from model import ModelSlot
 from networks import create_slot
 from networks.classification import ClassificationModel
-from sources import InputSpec, PatternSource, Source
+from sources import InputSpec
 from uris import redact
 
 DEFAULTS = InputSpec(width=640, height=480, rate=15.0)
@@ -105,45 +100,6 @@ def test_a_missing_cameras_file(tmp_path):
 
 
 # --- several cameras in one server ----------------------------------------------------------
-
-
-@dataclass
-class Cameras:
-    """A dashboard of test-pattern cameras served on loopback."""
-
-    url: str
-    dashboard: Dashboard
-    http: Any
-
-    def get(self, path: str) -> requests.Response:
-        return requests.get(self.url + path, timeout=10)
-
-    def put(self, path: str, body: str) -> requests.Response:
-        return requests.put(self.url + path, data=body, timeout=10)
-
-
-@pytest.fixture
-def serve_cameras() -> Iterator[Callable[..., Cameras]]:
-    started: list[Cameras] = []
-
-    def serve(
-        specs: list[CameraSpec], networks: list[ModelSlot] | None = None, idle_stop: float = 0.0
-    ) -> Cameras:
-        def open_camera(spec: CameraSpec) -> tuple[Source, Callable[[], Source]]:
-            return PatternSource(160, 120, 30), lambda: PatternSource(160, 120, 30)
-
-        dashboard = build_dashboard(specs, open_camera, networks or [], idle_stop=idle_stop)
-        http = make_http_server(create_app(dashboard), "127.0.0.1", 0)
-        dashboard.start()
-        threading.Thread(target=http.serve_forever, daemon=True).start()
-        started.append(Cameras(f"http://127.0.0.1:{http.server_port}", dashboard, http))
-        return started[-1]
-
-    yield serve
-    for cameras in started:
-        cameras.http.shutdown()
-        cameras.http.server_close()
-        cameras.dashboard.stop()
 
 
 def specs(*names: str) -> list[CameraSpec]:
