@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import requests
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from app import StreamingServer, create_app, make_http_server
 from cameras import CameraSpec
@@ -20,6 +20,7 @@ from dashboard import Dashboard, build_dashboard
 from model import ModelSlot
 from sources import PatternSource, Source
 from stream import Backoff, Pipeline
+from tools.chromium import CHROMIUM, CHROMIUM_ARGS
 from webrtc import WebRTC
 
 
@@ -87,6 +88,16 @@ def server(start_server) -> Server:
 @pytest.fixture(scope="session")
 def catalogue() -> Catalogue:
     return Catalogue()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's chromium, launched once per test module (a module may override it: the WebRTC
+    tests launch it with a fake camera)."""
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
 
 
 @pytest.fixture

@@ -3,25 +3,15 @@ focuses one (its video, stats and running switch), and the cards' folds and sub-
 
 from __future__ import annotations
 
-import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 
 from cameras import CameraSpec
 from helpers import StillPerson, wait_for
 from model import ModelSlot
 from networks.detection import DetectionModel
 from sources import InputSpec
-from tools.chromium import CHROMIUM, CHROMIUM_ARGS
 
 FRAMES = "Number(document.querySelector({box!r}).dataset.frames)"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def cameras_named(*names: str) -> list[CameraSpec]:

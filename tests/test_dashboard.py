@@ -9,22 +9,13 @@ import cv2
 import numpy as np
 import pytest
 import requests
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 
 from helpers import DATA, ConstantScores, wait_for
 from model import ModelSlot
 from networks import create_slot
 from networks.classification import ClassificationModel
 from sources import InputSpec, open_source
-from tools.chromium import CHROMIUM, CHROMIUM_ARGS
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def video_pixels(page: Page) -> np.ndarray:
