@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import secrets
 import signal
 import socket
 import ssl
@@ -20,6 +21,8 @@ from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 import quiet
+import security
+from auth import Authenticator, AuthError, read_users
 from broadcast import Broadcaster, Viewer
 from cameras import CamerasError, CameraSpec
 from catalogue import (
@@ -56,18 +59,34 @@ log = logging.getLogger("dashboard")
 # threads keep it busy; a request's thread takes it back after each socket call, so at 5 ms a
 # PUT could wait several times that (bench/settings.py).
 GIL_SWITCH_INTERVAL_S = 0.001
+LOCAL_HOSTS = ("127.0.0.1", "::1", "localhost")  # --host values that reach no one else
 
 
 def create_app(
-    cameras: Dashboard | Pipeline, title: str = "DNN Dashboard", webrtc: WebRTC | None = None
+    cameras: Dashboard | Pipeline,
+    title: str = "DNN Dashboard",
+    webrtc: WebRTC | None = None,
+    *,
+    allowed_hosts: Iterable[str] | None = None,
+    authenticator: Authenticator | None = None,
+    https: bool = False,
 ) -> Flask:
     """The Flask app: the page, each camera's video, snapshots, stats and results, and the
     live settings; with `webrtc`, its signalling too (webrtc/routes.py). The one-camera paths
-    (/video_feed...) are the first camera's; every camera has them under /cameras/<name>/ too."""
+    (/video_feed...) are the first camera's; every camera has them under /cameras/<name>/ too.
+    The Host and Origin checks, logins and headers: security.py (`allowed_hosts` None: any)."""
     dashboard = cameras if isinstance(cameras, Dashboard) else Dashboard.of(cameras)
     app = Flask(__name__)
     app.config["BOOTSTRAP_SERVE_LOCAL"] = True  # the page works with no internet
+    app.config["TITLE"] = title
+    app.config.update(
+        SECRET_KEY=secrets.token_bytes(32),  # sessions last as long as the process
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=https,
+    )
     Bootstrap5(app)
+    security.install(app, allowed_hosts, authenticator)
     settings = dashboard.settings
     add_signalling(app, webrtc.output if webrtc else None, webrtc.input if webrtc else None)
 
@@ -319,6 +338,14 @@ def make_http_server(
     return server
 
 
+def allowed_hosts(flag: str | None) -> set[str] | None:
+    """The Host names --allowed-hosts lets in; None for '*' (any)."""
+    if flag is None:
+        return security.default_allowed_hosts()
+    names = {name.strip().lower() for name in flag.split(",") if name.strip()}
+    return None if "*" in names else names
+
+
 def close_all(closables: Iterable[Source | Output]) -> None:
     for closable in closables:
         closable.close()
@@ -357,12 +384,23 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: --ssl-cert/--ssl-key: {error}", file=sys.stderr)
         return 2
     try:
+        authenticator = Authenticator(read_users(args.auth)) if args.auth else None
+    except AuthError as error:
+        print(f"error: --auth: {error}", file=sys.stderr)
+        return 2
+    if authenticator is None and args.host not in LOCAL_HOSTS:
+        log.warning(
+            "listening on %s with no --auth: anyone who reaches this port can watch and "
+            "change every setting (README, 'Logins and roles')",
+            args.host,
+        )
+    try:
         webrtc = open_webrtc_for(args)
     except (WebRTCUnavailable, OutputError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     try:
-        return serve(args, cameras, ssl_context, webrtc)
+        return serve(args, cameras, ssl_context, webrtc, authenticator)
     finally:
         if webrtc is not None:
             webrtc.close()
@@ -373,6 +411,7 @@ def serve(
     cameras: list[CameraSpec],
     ssl_context: ssl.SSLContext | None,
     webrtc: WebRTC | None,
+    authenticator: Authenticator | None,
 ) -> int:
     """run() once the command line is checked: open the inputs, the networks and the
     outputs, and serve until a signal."""
@@ -408,7 +447,17 @@ def serve(
     )
     try:
         server = make_http_server(
-            create_app(dashboard, args.title, webrtc), args.host, args.port, ssl_context
+            create_app(
+                dashboard,
+                args.title,
+                webrtc,
+                allowed_hosts=allowed_hosts(args.allowed_hosts),
+                authenticator=authenticator,
+                https=ssl_context is not None,
+            ),
+            args.host,
+            args.port,
+            ssl_context,
         )
     except (OSError, SystemExit) as error:
         close_all([*sources.values(), *outputs])

@@ -248,6 +248,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="private key; HTTPS with --ssl-cert (default: $SSL_KEY)",
     )
     server.add_argument(
+        "--auth",
+        metavar="FILE",
+        help="users and their roles (viewer, operator), made with `python -m auth FILE NAME`; "
+        "without it anyone who reaches the port may change settings",
+    )
+    server.add_argument(
+        "--allowed-hosts",
+        metavar="NAMES",
+        help="comma-separated host names and addresses the page may be reached by (the Host "
+        "header); '*' for any (default: localhost, this machine's addresses and host name)",
+    )
+    server.add_argument(
         "--jpeg-quality",
         type=int,
         default=80,

@@ -44,7 +44,7 @@ HEADERS = {
 }
 OPEN_PATHS = ("/login", "/healthz", "/readyz")  # no user needed
 OPEN_PREFIXES = ("/static/", "/bootstrap/")  # the login page's own files
-VIEWER_POSTS = ("/webrtc/output",)  # a POST that only plays the video
+VIEWER_POSTS = ("/webrtc/output", "/logout")  # POSTs that change no setting
 LOCAL_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
 SIOCGIFADDR = 0x8915  # linux/sockios.h
 
@@ -193,9 +193,10 @@ def add_login(app: Flask, authenticator: Authenticator) -> None:
         except HTTPException as refused:
             if request.is_json:
                 raise
-            message = refused.description or "too many failed logins; try again later"
+            locked = refused.response is not None  # the 429 of login()
+            message = "too many failed logins; try again later" if locked else refused.description
             page = render_template("login.html", title=title(), error=message)
-            return page, refused.code or 401
+            return page, 429 if locked else refused.code or 401
         session.clear()
         session["user"] = user.name
         if request.is_json:

@@ -109,6 +109,9 @@ def open_page(browser):
     def open_(
         server: Server, width: int = 1280, height: int = 900, path: str = "/", **options: Any
     ) -> Page:
+        # Playwright's wait_for_function evaluates strings, which the page's policy forbids;
+        # tests/test_security.py checks the page under its policy.
+        options.setdefault("bypass_csp", True)
         context = browser.new_context(viewport={"width": width, "height": height}, **options)
         contexts.append(context)
         page = context.new_page()

@@ -289,7 +289,7 @@ window.WebSocket = class extends EventTarget {
 
 
 def test_the_page_falls_back_to_mjpeg_when_websockets_fail(server, browser):
-    context = browser.new_context()
+    context = browser.new_context(bypass_csp=True)
     try:
         context.add_init_script(BROKEN_WEBSOCKETS)
         page = context.new_page()
@@ -307,7 +307,7 @@ def test_the_page_falls_back_to_mjpeg_when_websockets_fail(server, browser):
 def test_twenty_tabs_all_show_live_video_and_working_controls(server, browser):
     """Six MJPEG <img> tabs take the six connections Chromium keeps per host, and a seventh
     cannot load; over WebSockets twenty tabs of one browser all play."""
-    context = browser.new_context(viewport={"width": 800, "height": 600})
+    context = browser.new_context(viewport={"width": 800, "height": 600}, bypass_csp=True)
     try:
         pages = []
         for _ in range(20):

@@ -91,7 +91,7 @@ def test_the_page_falls_back_to_the_websocket_when_webrtc_fails(start_server, br
     webrtc = open_webrtc(OUTPUT, None)
     assert webrtc is not None and webrtc.output is not None
     server = start_server(outputs=[webrtc.output], webrtc=webrtc)
-    context = browser.new_context()
+    context = browser.new_context(bypass_csp=True)
     try:
         page = context.new_page()
         page.route(
@@ -172,7 +172,7 @@ def test_where_the_browser_gives_no_camera_the_card_says_to_use_https(start_serv
     webrtc = open_webrtc(None, INPUT)
     assert webrtc is not None and webrtc.input is not None
     server = start_server(webrtc.input.open(), reopen=webrtc.input.open, webrtc=webrtc)
-    context = browser.new_context()
+    context = browser.new_context(bypass_csp=True)
     try:
         context.add_init_script("Object.defineProperty(window, 'isSecureContext', {value: false})")
         page = context.new_page()
