@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 import requests
 
-from app import StreamingServer, create_app, make_http_server
+from app import create_app
 from catalogue import Catalogue
+from server import ServerLimits, StreamingServer, make_http_server
 from sources import PatternSource, Source
 from stream import Backoff, Pipeline
 
@@ -38,7 +39,7 @@ class Server:
 @pytest.fixture
 def start_server() -> Iterator[Callable[..., Server]]:
     """Start the app on a free loopback port (or a given one) around the Source a test
-    gives it."""
+    gives it, with the server's limits it gives (server.py's defaults otherwise)."""
     started: list[Server] = []
 
     def start(
@@ -46,11 +47,12 @@ def start_server() -> Iterator[Callable[..., Server]]:
         reopen: Callable[[], Source] | None = None,
         backoff: Backoff | None = None,
         port: int = 0,
+        limits: ServerLimits | None = None,
         **pipeline_options: Any,
     ) -> Server:
         source = source or PatternSource(320, 240, 30)
         pipeline = Pipeline(source, reopen or (lambda: source), backoff=backoff, **pipeline_options)
-        http = make_http_server(create_app(pipeline), "127.0.0.1", port)
+        http = make_http_server(create_app(pipeline), "127.0.0.1", port, limits=limits)
         pipeline.start()
         threading.Thread(target=http.serve_forever, daemon=True).start()
         port = http.server_port

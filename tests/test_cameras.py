@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import requests
 
-from app import create_app, make_http_server
+from app import create_app
 from cameras import CamerasError, CameraSpec, from_inputs, read_cameras_file
 from dashboard import Dashboard, build_dashboard
 from helpers import ConstantScores, free_port, run_app, start_app, wait_for
@@ -24,6 +24,7 @@ from mjpeg_client import MjpegViewer, decode
 from model import ModelSlot
 from networks import create_slot
 from networks.classification import ClassificationModel
+from server import make_http_server
 from sources import InputSpec, PatternSource, Source
 from uris import redact
 
