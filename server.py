@@ -310,6 +310,10 @@ class StreamingRequestHandler(WSGIRequestHandler):
     protocol_version = "HTTP/1.0"
     timeout = 30  # seconds one read or write may take; the deadline bounds the request
     server_version = SERVER_NAME
+    # The errors http.server answers itself (400, 414, 431...) in the app's JSON; `explain`
+    # is http.server's own text or this module's, never the client's.
+    error_content_type = "application/json"
+    error_message_format = '{"error": "%(explain)s"}'
     server: StreamingServer
     rfile: RequestInput
 

@@ -5,6 +5,7 @@ bodies over the limit, malformed bodies and framing, log floods. Each on a real 
 from __future__ import annotations
 
 import errno
+import json
 import logging
 import socket
 import time
@@ -191,6 +192,8 @@ def test_an_ambiguous_body_length_is_a_400(start_server, headers, expected):
     server = start_server()
     answer = exchange(server.port, put_raw(b"60", *headers))
     assert status(answer) == expected
+    if expected == 400:
+        assert "error" in json.loads(answer.split(b"\r\n\r\n", 1)[1])
     assert server.get(SETTING).json() == (60 if expected == 200 else 80)
 
 
