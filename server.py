@@ -101,7 +101,7 @@ class RequestInput(io.BufferedIOBase):
         self._raw, self._sock = raw, sock
         self._head_limit = limits.head_bytes
         self._head_left = limits.head_bytes
-        self._fields_left = limits.head_fields
+        self._fields = limits.head_fields
         self._lines = 0
         self._drain_bytes = limits.drain_bytes
         self._left: int | None = None  # bytes that may still be read; None: the body's own
@@ -127,8 +127,8 @@ class RequestInput(io.BufferedIOBase):
             self.request_line_too_long = True  # the handler answers 414 (see parse_request)
         elif self._head_left < 0:
             raise HeadTooLarge(self._head_limit)
-        elif self._lines > 2 + self._fields_left:  # the request line, the fields, the blank
-            raise TooManyFields(f"the request has over {self._fields_left} header fields")
+        elif self._lines > 2 + self._fields:  # the request line, the fields, the blank
+            raise TooManyFields(f"the request has over {self._fields} header fields")
         return line
 
     def read(self, size: int | None = -1) -> bytes:

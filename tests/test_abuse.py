@@ -124,7 +124,7 @@ def test_an_idle_connection_is_closed_at_the_deadline(start_server):
 
 
 def test_past_the_cap_per_client_a_503_at_once(start_server):
-    server = start_server(limits=ServerLimits(max_connections_per_client=3))
+    server = start_server(limits=ServerLimits(max_connections_per_client=3, request_timeout_s=60))
     held = [connect(server.port) for _ in range(3)]
     wait_for(lambda: server.http.connections.total == 3)
     refused = server.get("/healthz")
@@ -214,10 +214,12 @@ def test_no_host_in_a_redirect_and_no_versions_in_the_server_header(start_server
 def test_a_flood_of_bad_requests_writes_a_few_log_lines(start_server, caplog):
     server = start_server()
     caplog.set_level(logging.INFO, logger="server")
+    started = time.monotonic()
     for _ in range(200):
         assert status(exchange(server.port, b"GET / x HTTP/1.0\r\n\r\n")) == 400
     lines = [r for r in caplog.records if r.name == "server"]
-    assert 1 <= len(lines) <= 11  # the burst, and at most one more as a token comes back
+    refilled = (time.monotonic() - started) / 10  # a line more every 10 s
+    assert 1 <= len(lines) <= 10 + refilled + 1  # the burst, and those that came back
 
 
 def test_a_rate_limited_log_says_how_many_lines_it_left_out(caplog):
