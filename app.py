@@ -17,7 +17,6 @@ from typing import Any
 from flask import Flask, Response, abort, jsonify, render_template, request
 from flask_bootstrap import Bootstrap5
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
-from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 import quiet
@@ -39,14 +38,18 @@ from cli import (
     open_outputs,
     open_webrtc_for,
     parse_args,
+    server_limits,
     warn_jetson_only,
 )
 from dashboard import Dashboard, build_dashboard
+from health import liveness, readiness
+from log_limit import RateLimitedLog
 from mjpeg import CONTENT_TYPE
 from model import NETWORK_TYPES, ModelSlot
 from networks import create_slot
 from outputs import Output, OutputError
 from priority import at_network_priority
+from server import make_http_server, read_body, redirect_on_this_host, server_ssl_context
 from sources import Source, SourceError
 from stream import Pipeline
 from utils import MAX_BODY_BYTES, InvalidValue, ReadOnly
@@ -89,6 +92,8 @@ def create_app(
     security.install(app, allowed_hosts, authenticator)
     settings = dashboard.settings
     add_signalling(app, webrtc.output if webrtc else None, webrtc.input if webrtc else None)
+    unexpected = RateLimitedLog(log)  # a client could repeat a request that fails
+    app.after_request(redirect_on_this_host)
 
     def camera(name: str) -> Pipeline:
         pipeline = dashboard.pipeline(name)
@@ -180,8 +185,19 @@ def create_app(
         return jsonify(figures)
 
     @app.get("/healthz")
-    def healthz() -> Response:
-        return jsonify({"status": "ok", "source": dashboard.first.capture.state})
+    def healthz() -> tuple[Response, int]:
+        body, status = liveness({name: c.pipeline for name, c in dashboard.cameras.items()})
+        return jsonify(body), status
+
+    @app.get("/readyz")
+    def readyz() -> tuple[Response, int]:
+        body, status = readiness({name: c.pipeline for name, c in dashboard.cameras.items()})
+        return jsonify(body), status
+
+    @app.get("/cameras/<camera_name>/readyz")
+    def camera_readyz(camera_name: str) -> tuple[Response, int]:
+        body, status = readiness({camera_name: camera(camera_name)})
+        return jsonify(body), status
 
     @per_camera("/results")
     def all_results(pipeline: Pipeline) -> Response:
@@ -247,7 +263,9 @@ def create_app(
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception) -> tuple[Response, int]:
-        log.exception("unexpected error on %s %s", request.method, request.path)
+        unexpected.log(
+            logging.ERROR, "unexpected error on %s %s", request.method, request.path, exc_info=True
+        )
         return jsonify({"error": f"internal error: {type(error).__name__}"}), 500
 
     return app
@@ -273,16 +291,6 @@ def served_to_get(app: Flask, path: str) -> bool:
     return endpoint != "setting"
 
 
-def read_body(limit: int) -> bytes:
-    """The request body, or a 400 if it is larger than `limit` bytes."""
-    if (request.content_length or 0) > limit:
-        abort(400, f"the body is over {limit} bytes")
-    body = request.stream.read(limit + 1)
-    if len(body) > limit:
-        abort(400, f"the body is over {limit} bytes")
-    return body
-
-
 def websocket_session(
     broadcaster: Broadcaster, sock: socket.socket, accept: str
 ) -> Iterator[bytes]:
@@ -294,48 +302,6 @@ def websocket_session(
     broadcaster.serve(Viewer(sock, websocket=ClientFrames()))
     raise ConnectionError("the WebSocket viewer has gone")
     yield b""  # a generator: the body runs when werkzeug iterates it
-
-
-class StreamingRequestHandler(WSGIRequestHandler):
-    """Werkzeug's handler, answering in HTTP/1.0.
-
-    Werkzeug closes every connection after one response anyway, so HTTP/1.1 buys nothing
-    here; HTTP/1.0 spares each MJPEG part the chunked framing (three extra writes).
-    """
-
-    protocol_version = "HTTP/1.0"
-    timeout = 30  # seconds a client may take to send its request (or to take a response)
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        if logging.getLogger("werkzeug").isEnabledFor(logging.DEBUG):
-            super().log_request(code, size)
-
-
-class StreamingServer(ThreadedWSGIServer):
-    """Werkzeug's thread-per-connection server (a viewer never waits for a slot in a fixed
-    pool), with a listen queue long enough for a burst of hundreds of viewers."""
-
-    request_queue_size = 1024
-
-
-def server_ssl_context(cert: str, key: str) -> ssl.SSLContext:
-    """A TLS server context with this certificate and key; OSError (ssl.SSLError) if bad."""
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    return context
-
-
-def make_http_server(
-    app: Flask, host: str, port: int, ssl_context: ssl.SSLContext | None = None
-) -> StreamingServer:
-    server = StreamingServer(host, port, app, StreamingRequestHandler, ssl_context=ssl_context)
-    if ssl_context:
-        # The TLS handshake would otherwise run in accept(), on the one thread that accepts
-        # every connection: a client that connects and says nothing would stop the server.
-        # It runs in the connection's own thread instead, within the handler's timeout.
-        # An attribute of ssl.SSLSocket that typeshed does not declare.
-        server.socket.do_handshake_on_connect = False  # type: ignore[attr-defined]
-    return server
 
 
 def allowed_hosts(flag: str | None) -> set[str] | None:
@@ -458,6 +424,7 @@ def serve(
             args.host,
             args.port,
             ssl_context,
+            server_limits(args),
         )
     except (OSError, SystemExit) as error:
         close_all([*sources.values(), *outputs])
@@ -465,7 +432,7 @@ def serve(
         return 2
     dashboard.start()
     stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # a closed terminal too
         signal.signal(signum, lambda *_: stop.set())
     serving = threading.Thread(target=server.serve_forever, name="http", daemon=True)
     serving.start()

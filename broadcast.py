@@ -123,6 +123,11 @@ class Broadcaster:
         self._wake()
         self._thread.join(2.0)
 
+    @property
+    def running(self) -> bool:
+        """Whether the fan-out thread runs (it ends only when closed, or if it died)."""
+        return self._thread.is_alive()
+
     def stats(self) -> dict[str, int]:
         with self._condition:
             viewers = [*self._viewers, *self._arrivals]

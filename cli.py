@@ -4,6 +4,7 @@ means here (README, "Command line"). `python app.py --help` prints it."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 from collections.abc import Callable, Sequence
@@ -17,6 +18,7 @@ from catalogue import (
 )
 from model import NETWORK_TYPES
 from outputs import JetsonOutput, NotHere, Output, OutputError, open_output
+from server import MAX_CONNECTIONS_CEILING, ServerLimits
 from sources import (
     FLIP_METHODS,
     InputSpec,
@@ -235,6 +237,19 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_argument("--host", default="0.0.0.0", help="interface to listen on")
     server.add_argument("--port", type=int, default=8050, help="port to listen on")
     server.add_argument("--title", default="DNN Dashboard", help="the page's title")
+    limits = ServerLimits  # the defaults (README, "Hold up under abuse")
+    for flag, kind, default, metavar, text in (
+        ("--max-connections", int, None, "N", "connections served at once; past it, a 503 "
+         "(default: what the file descriptor limit leaves after a reserve of an eighth, at "
+         f"most {MAX_CONNECTIONS_CEILING})"),
+        ("--max-connections-per-client", int, limits.max_connections_per_client, "N",
+         "connections served at once from one address; past it, a 503 "
+         f"(default {limits.max_connections_per_client})"),
+        ("--request-timeout", float, limits.request_timeout_s, "SECONDS",
+         "a connection whose request (head and body) has not all come this long after it "
+         f"opened is closed (default {limits.request_timeout_s:g})"),
+    ):  # fmt: skip
+        server.add_argument(flag, type=kind, default=default, metavar=metavar, help=text)
     server.add_argument(
         "--ssl-cert",
         default=os.environ.get("SSL_CERT") or None,
@@ -428,6 +443,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
             parser.error(f"--{name.replace('_', '-')} must not be negative")
     if bool(args.ssl_cert) != bool(args.ssl_key):
         parser.error("--ssl-cert and --ssl-key go together (also as $SSL_CERT and $SSL_KEY)")
+    for name in ("max_connections", "max_connections_per_client", "request_timeout"):
+        if getattr(args, name) is not None and getattr(args, name) <= 0:
+            parser.error(f"--{name.replace('_', '-')} must be positive")
     if not 0 <= args.port <= 65535:
         parser.error("--port must be from 0 to 65535")
     args.input_width = args.input_width or args.width
@@ -442,6 +460,17 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                 "(the largest side a JPEG can have)"
             )
     return args
+
+
+def server_limits(args: argparse.Namespace) -> ServerLimits:
+    """The server's limits, as the flags set them."""
+    chosen = ServerLimits(
+        max_connections_per_client=args.max_connections_per_client,
+        request_timeout_s=args.request_timeout,
+    )
+    if args.max_connections is None:
+        return chosen
+    return dataclasses.replace(chosen, max_connections=args.max_connections)
 
 
 def input_spec(args: argparse.Namespace) -> InputSpec:

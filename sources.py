@@ -164,20 +164,25 @@ class CaptureSource:
         pace: float | None,
         loop: int = 0,
         size: tuple[int, int] | None = None,
+        remote: bool = False,
     ) -> None:
         self.description = description
         self.pace = pace
         self._capture = capture
         self._loops_left = loop
         self._size = size
+        self._remote = remote  # a file served over http(s), whose server may go and return
         self._delivered_any = False
 
     def read(self) -> np.ndarray | None:
         ok, frame = self._capture.read()
-        if not ok and self._loops_left != 0 and self._delivered_any and self._rewind():
+        looping = self._loops_left != 0
+        if not ok and looping and self._delivered_any and self._rewind():
             ok, frame = self._capture.read()
         if not ok:
-            if self.pace is None:  # a live device or stream: failing to read is a loss
+            # A live device or stream that fails to read is lost; so is a remote file that
+            # should play on but cannot be read from its start again: its server has gone.
+            if self.pace is None or (self._remote and looping):
                 raise SourceError(f"{self.description}: no frame (device or stream lost)")
             return None
         self._delivered_any = True
@@ -380,7 +385,7 @@ def _open_network(spec: InputSpec) -> CaptureSource:
     if (
         urlparse(spec.uri).scheme in ("http", "https") and capture.get(cv2.CAP_PROP_FRAME_COUNT) > 0
     ):  # a live stream has no frame count
-        return _video_file(capture, spec, f"video file {description}")
+        return _video_file(capture, spec, f"video file {description}", remote=True)
     capture.set(cv2.CAP_PROP_BUFFERSIZE, 1)
     return CaptureSource(capture, description, pace=None)
 
@@ -421,12 +426,17 @@ def _open_video_file(spec: InputSpec, target: Path) -> CaptureSource:
     return _video_file(capture, spec, f"video file {target}")
 
 
-def _video_file(capture: cv2.VideoCapture, spec: InputSpec, description: str) -> CaptureSource:
-    """A video file, local or served over HTTP: played at --input-rate or its own rate, looped
-    as --input-loop says, and ended (offline, not reconnected) after its last frame."""
+def _video_file(
+    capture: cv2.VideoCapture, spec: InputSpec, description: str, remote: bool = False
+) -> CaptureSource:
+    """A video file, local or served over HTTP (`remote`): played at --input-rate or its own
+    rate, looped as --input-loop says, and ended (offline, not reconnected) after its last
+    frame. A remote one that should loop on and cannot be read is lost (reconnected)."""
     file_rate = capture.get(cv2.CAP_PROP_FPS)
     rate = spec.rate or (file_rate if 0 < file_rate < 1000 else 30.0)
-    return CaptureSource(capture, description, pace=rate, loop=spec.loop, size=_size(spec))
+    return CaptureSource(
+        capture, description, pace=rate, loop=spec.loop, size=_size(spec), remote=remote
+    )
 
 
 def open_source(spec: InputSpec) -> Source:

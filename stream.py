@@ -565,6 +565,17 @@ class Pipeline:
                 worker.join(STOP_WAIT_S)
         self._pool.shutdown(wait=False, cancel_futures=True)
 
+    def dead_threads(self) -> list[str]:
+        """The threads that should run and do not: they died (liveness, /healthz). A capture
+        thread ends by design at the end of a file (offline); nothing runs once stopped."""
+        if self._stop_event.is_set():
+            return []
+        threads: list[threading.Thread] = [self._thread, *self._workers]
+        if self.capture.state != OFFLINE:
+            threads.append(self.capture)
+        dead = [thread.name for thread in threads if thread.ident and not thread.is_alive()]
+        return dead + ([] if self.broadcaster.running else [f"fan-out-{self.name}"])
+
     def _process_loop(self) -> None:
         processed = -1
         last: Frame | None = None

@@ -91,6 +91,10 @@ class Property:
             raise InvalidValue(
                 f"{self.path}: the body is not JSON ({error}); send a bare JSON {self._expects()}"
             ) from None
+        except RecursionError:  # arrays or objects nested hundreds deep
+            raise InvalidValue(
+                f"{self.path}: the body is nested too deeply; send a bare JSON {self._expects()}"
+            ) from None
         return self._check_range(self._check_type(value))
 
     def _expects(self) -> str:

@@ -2,7 +2,7 @@
 
 Every /video_feed request opens its own capture (here its own test pattern, paced at its frame
 rate by sleeping, as a camera's blocking read would be) and encodes every frame itself. It is
-served by app.make_http_server and encodes with the same JPEG settings as the dashboard, so
+served by server.make_http_server and encodes with the same JPEG settings as the dashboard, so
 only the pattern differs from ours: per-viewer capture and encode instead of encode-once.
 
     python -m bench.naive_server --host 127.0.0.1 --port 8051
@@ -17,8 +17,8 @@ from collections.abc import Iterator
 import cv2
 from flask import Flask, Response, jsonify
 
-from app import make_http_server
 from mjpeg import CONTENT_TYPE, encode_part
+from server import make_http_server
 from sources import PatternSource
 
 WIDTH, HEIGHT, RATE = 640, 480, 30.0

@@ -13,11 +13,12 @@ import pytest
 import requests
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from app import StreamingServer, create_app, make_http_server
+from app import create_app
 from cameras import CameraSpec
 from catalogue import Catalogue
 from dashboard import Dashboard, build_dashboard
 from model import ModelSlot
+from server import ServerLimits, StreamingServer, make_http_server
 from sources import PatternSource, Source
 from stream import Backoff, Pipeline
 from tools.chromium import CHROMIUM, CHROMIUM_ARGS
@@ -50,7 +51,7 @@ class Server:
 def start_server() -> Iterator[Callable[..., Server]]:
     """Start the app on a free loopback port (or a given one) around the Source a test
     gives it (and its WebRTC side, if given: webrtc.open_webrtc; over HTTPS with an
-    ssl_context)."""
+    ssl_context), with the server's limits it gives (server.py's defaults otherwise)."""
     started: list[Server] = []
 
     def start(
@@ -60,12 +61,13 @@ def start_server() -> Iterator[Callable[..., Server]]:
         port: int = 0,
         webrtc: WebRTC | None = None,
         ssl_context: ssl.SSLContext | None = None,
+        limits: ServerLimits | None = None,
         **pipeline_options: Any,
     ) -> Server:
         source = source or PatternSource(320, 240, 30)
         pipeline = Pipeline(source, reopen or (lambda: source), backoff=backoff, **pipeline_options)
         app = create_app(pipeline, webrtc=webrtc)
-        http = make_http_server(app, "127.0.0.1", port, ssl_context)
+        http = make_http_server(app, "127.0.0.1", port, ssl_context, limits=limits)
         pipeline.start()
         threading.Thread(target=http.serve_forever, daemon=True).start()
         port = http.server_port

@@ -85,7 +85,7 @@ def test_help_lists_the_flags():
         assert flag in result.stdout
 
 
-@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 def test_app_serves_video_and_stops_cleanly_on_signal(stop_signal):
     port = free_port()
     process = start_app(
