@@ -354,12 +354,6 @@ def run(args: argparse.Namespace) -> int:
     except AuthError as error:
         print(f"error: --auth: {error}", file=sys.stderr)
         return 2
-    if authenticator is None and args.host not in LOCAL_HOSTS:
-        log.warning(
-            "listening on %s with no --auth: anyone who reaches this port can watch and "
-            "change every setting (README, 'Logins and roles')",
-            args.host,
-        )
     try:
         webrtc = open_webrtc_for(args)
     except (WebRTCUnavailable, OutputError) as error:
@@ -443,6 +437,12 @@ def serve(
         for name, source in sources.items()
     )
     log.info("serving %s on %s://%s:%d", described, scheme, shown_host, server.server_port)
+    if authenticator is None and args.host not in LOCAL_HOSTS:
+        log.warning(
+            "listening on %s with no --auth: anyone who reaches this port can watch and "
+            "change every setting (README, 'Logins and roles')",
+            args.host,
+        )
     for output in outputs:
         log.info("writing %s", output.description)
     stop.wait()
