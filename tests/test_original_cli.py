@@ -75,7 +75,7 @@ class App:
         """Stop it; its stderr, checked to hold no traceback."""
         self.process.send_signal(signal.SIGTERM)
         try:
-            assert self.process.wait(timeout=20) == 0
+            assert self.process.wait(timeout=60) == 0
         finally:
             self.process.kill()
         stderr = self.process.communicate()[1]
