@@ -1,0 +1,102 @@
+"""The default background network keeps people and only people: no foreground on pictures
+without a person, the whole person on portraits, half-visible people, small walkers on a
+street (bench/background_scenes.py); and the parts it is made of."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from backends.people_matting import CUT_LEVEL, SMALL_PERSON, Turns, far_off, people_mask
+from bench import background_scenes as scenes
+from helpers import frame_of
+from networks import load_model
+from networks.background import BackgroundModel
+
+NO_PERSON = {**scenes.no_person_stills(), "empty street": scenes.street_backdrop()}
+
+
+@pytest.fixture(scope="module")
+def default_background(catalogue) -> BackgroundModel:
+    model = load_model(catalogue.default("background"))
+    assert model.name == "people-matting" and isinstance(model, BackgroundModel)
+    return model
+
+
+def kept(model: BackgroundModel, scene: scenes.Scene, index: int = 0) -> tuple[float, float]:
+    """(share of the person that is foreground, share of the sure background that is)."""
+    foreground = model.process(frame_of(scene.image, index)).mask > 0.5
+    return float(foreground[scene.person].mean()), float(foreground[scene.background].mean())
+
+
+@pytest.mark.parametrize("name", sorted(NO_PERSON))
+def test_a_picture_without_a_person_keeps_its_background(default_background, name):
+    image = NO_PERSON[name]
+    result = default_background.process(frame_of(image))
+    assert result.foreground_fraction <= 0.05
+    drawn = image.copy()
+    default_background.draw(drawn, result)
+    blurred = np.abs(drawn.astype(int) - image).max(axis=2) > 8
+    assert blurred.mean() > 0.5, "the whole picture is the background: blurred"
+
+
+@pytest.mark.parametrize("name", ["astronaut.jpg", "grace_hopper.jpg"])
+def test_a_portrait_keeps_the_whole_person_and_only_the_person(default_background, name):
+    person, background = kept(default_background, scenes.person_still(name))
+    assert person >= 0.9 and background <= 0.05
+
+
+@pytest.mark.parametrize(
+    "scene", [scenes.cut_by_the_edge, scenes.behind_a_desk], ids=lambda s: s.__name__
+)
+def test_a_half_visible_person_is_kept(default_background, scene):
+    person, background = kept(default_background, scene())
+    assert person >= 0.8 and background <= 0.1
+
+
+def test_walkers_on_a_street_are_foreground_and_the_road_is_not(default_background):
+    shares = [kept(default_background, scene, index) for index, scene in enumerate(scenes.street())]
+    people, background = np.mean(shares, axis=0)
+    assert people >= 0.6 and background <= 0.1
+
+
+def test_no_person_evidence_no_foreground_whatever_the_selfie_graph_says():
+    selfie = np.ones((240, 320), np.float32)
+    nobody = np.zeros((240, 320), np.uint8)
+    assert people_mask(selfie, nobody, []).max() == 0.0
+
+    person = nobody.copy()
+    person[60:200, 100:180] = 1
+    mask = people_mask(selfie, person, [])
+    assert mask[130, 140] == pytest.approx(1.0) and mask[10, 10] == 0.0
+    assert mask[130, 190] > 0.5, "the selfie edges count a little way around the person"
+
+    no_selfie = people_mask(np.zeros_like(selfie), person, [])
+    assert no_selfie[130, 140] > 0.9, "what the selfie graph misses, DeepLabV3's person keeps"
+
+    walker = people_mask(np.zeros_like(selfie), nobody, [(20.0, 100.0, 40.0, 160.0)])
+    assert walker[130, 30] > 0.9 and walker[102, 21] < 0.5 and walker[130, 60] == 0.0
+
+
+def test_only_small_people_count_and_not_those_inside_a_taller_person():
+    height = 480
+    tall = (100.0, 0.0, 400.0, 470.0)
+    far = (500.0, 250.0, 530.0, 330.0)
+    face_of_tall = (200.0, 20.0, 280.0, 120.0)
+    limit = SMALL_PERSON * height
+    just_too_tall = (10.0, 0.0, 60.0, limit)
+    assert far_off([tall, far, face_of_tall, just_too_tall], height) == [far]
+    assert far_off([face_of_tall], height) == [face_of_tall], "no taller person: it counts"
+
+
+def test_the_person_networks_take_turns_and_both_run_on_a_cut():
+    turns = Turns()
+    street_frames = [scene.image for scene in scenes.street(4)]
+    schedule = [turns.due(image) for image in street_frames]
+    assert schedule == [(True, True), (True, False), (False, True), (True, False)]
+    cat = NO_PERSON["cat"]
+    assert turns.due(cat) == (True, True), "another picture (and size)"
+    assert turns.due(cat) == (True, False)
+    darker = (cat * 0.5).astype(np.uint8)
+    assert np.abs(cat.astype(float) - darker).mean() > CUT_LEVEL
+    assert turns.due(darker) == (True, True)
