@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from backends.people_matting import CUT_LEVEL, SMALL_PERSON, Turns, far_off, people_mask
+from backends.people_matting import CUT_LEVEL, SMALL_PERSON, Turns, near_and_far, people_mask
 from bench import background_scenes as scenes
 from helpers import frame_of
 from networks import load_model
@@ -63,30 +63,39 @@ def test_walkers_on_a_street_are_foreground_and_the_road_is_not(default_backgrou
 def test_no_person_evidence_no_foreground_whatever_the_selfie_graph_says():
     selfie = np.ones((240, 320), np.float32)
     nobody = np.zeros((240, 320), np.uint8)
-    assert people_mask(selfie, nobody, []).max() == 0.0
+    assert people_mask(selfie, nobody).max() == 0.0
 
     person = nobody.copy()
     person[60:200, 100:180] = 1
-    mask = people_mask(selfie, person, [])
+    mask = people_mask(selfie, person)
     assert mask[130, 140] == pytest.approx(1.0) and mask[10, 10] == 0.0
     assert mask[130, 190] > 0.5, "the selfie edges count a little way around the person"
 
-    no_selfie = people_mask(np.zeros_like(selfie), person, [])
+    no_selfie = people_mask(np.zeros_like(selfie), person)
     assert no_selfie[130, 140] > 0.9, "what the selfie graph misses, DeepLabV3's person keeps"
 
-    walker = people_mask(np.zeros_like(selfie), nobody, [(20.0, 100.0, 40.0, 160.0)])
+    box = (200.0, 20.0, 300.0, 230.0)
+    near = people_mask(selfie, nobody, near_people=[box])
+    assert near[120, 250] == pytest.approx(1.0) and near[120, 60] == 0.0
+    unseen = people_mask(np.zeros_like(selfie), nobody, near_people=[box])
+    assert unseen.max() == 0.0, "a near person's box only lets the selfie mask count"
+
+    walker = people_mask(np.zeros_like(selfie), nobody, far_people=[(20.0, 100.0, 40.0, 160.0)])
     assert walker[130, 30] > 0.9 and walker[102, 21] < 0.5 and walker[130, 60] == 0.0
 
 
-def test_only_small_people_count_and_not_those_inside_a_taller_person():
-    height = 480
+def test_person_boxes_near_unless_an_animal_and_far_unless_part_of_a_taller_one():
+    animals = np.zeros((480, 640), bool)
     tall = (100.0, 0.0, 400.0, 470.0)
+    just_tall = (450.0, 0.0, 500.0, SMALL_PERSON * 480)
     far = (500.0, 250.0, 530.0, 330.0)
     face_of_tall = (200.0, 20.0, 280.0, 120.0)
-    limit = SMALL_PERSON * height
-    just_too_tall = (10.0, 0.0, 60.0, limit)
-    assert far_off([tall, far, face_of_tall, just_too_tall], height) == [far]
-    assert far_off([face_of_tall], height) == [face_of_tall], "no taller person: it counts"
+    near, far_off = near_and_far([tall, just_tall, far, face_of_tall], animals)
+    assert near == [tall, just_tall] and far_off == [far]
+    assert near_and_far([face_of_tall], animals) == ([], [face_of_tall]), "no taller person"
+
+    animals[100:400, 100:300] = True  # a dog in front of the tall "person"
+    assert near_and_far([tall, face_of_tall], animals) == ([], [])
 
 
 def test_the_person_networks_take_turns_and_both_run_on_a_cut():
@@ -100,3 +109,5 @@ def test_the_person_networks_take_turns_and_both_run_on_a_cut():
     darker = (cat * 0.5).astype(np.uint8)
     assert np.abs(cat.astype(float) - darker).mean() > CUT_LEVEL
     assert turns.due(darker) == (True, True)
+    both = Turns(alternate=False)
+    assert [both.due(image) for image in street_frames] == [(True, True)] * 4
