@@ -11,9 +11,9 @@ a cat, a cup. So its mask is kept only near the people found by two person netwo
   "person" over the whole frame. A shorter box is a person far off, whom neither DeepLabV3
   (at its 257x257 input) nor the selfie graph sees: it becomes a soft ellipse in its box.
 
-The person networks cost about 17 ms a frame each on two cores, so they take turns: a frame
-runs one of them and uses the other's result from the frame before; the first frame and a
-cut to another picture run both. bench/background.py measures this against the alternatives
+The person networks cost 17-21 ms a frame each on two cores, so they take turns (SCHEDULE):
+a frame runs one of them and uses the other's latest result; the first frame and a cut to
+another picture run both. bench/background.py measures this against the alternatives
 (README, "Background").
 """
 
@@ -53,6 +53,12 @@ NMS_OVERLAP = 0.5
 PART_OF_LARGER = 0.7  # a small box this much inside a tall person's box is part of them
 THUMBNAIL = (32, 24)
 CUT_LEVEL = 30.0  # mean grey difference (0-255) of two frames' thumbnails that marks a cut
+# Which person networks run on a frame, as (DeepLabV3, NanoDet). Each costs about 17 ms here,
+# so not both on every frame (42 ms): they take turns (24 ms). DeepLabV3 on two frames of three
+# costs the same on average, and NanoDet's walkers, two frames old, fare worse
+# (bench/background.py).
+SEGMENTER, DETECTOR, BOTH = (True, False), (False, True), (True, True)
+SCHEDULE = (SEGMENTER, DETECTOR)
 
 
 def part(entry: CatalogueEntry, model: str, labels: str | None = None) -> CatalogueEntry:
@@ -139,16 +145,17 @@ def inside(box: Box, other: Box) -> float:
     return max(0.0, right - left) * max(0.0, bottom - top) / area if area > 0 else 0.0
 
 
-def near_and_far(people: Sequence[Box], animals: np.ndarray) -> tuple[list[Box], list[Box]]:
-    """NanoDet's person boxes, in the pixels of `animals` (bool, where DeepLabV3 sees an
-    animal), split into
-    - near: at least SMALL_PERSON of the frame tall and less than ANIMAL_VETO covered by
-      animals;
+def near_and_far(
+    people: Sequence[Box], classes: np.ndarray, animals: Sequence[int]
+) -> tuple[list[Box], list[Box]]:
+    """NanoDet's person boxes, in the pixels of `classes` (DeepLabV3's class map), split into
+    - near: at least SMALL_PERSON of the frame tall, and less than ANIMAL_VETO of the box of
+      the `animals` classes;
     - far: shorter, and not mostly (PART_OF_LARGER) inside a taller person's box, animal or
       not: such a box is a part of that person (a face) or a false find around it."""
-    limit = SMALL_PERSON * animals.shape[0]
+    limit = SMALL_PERSON * classes.shape[0]
     tall = [box for box in people if box[3] - box[1] >= limit]
-    near = [box for box in tall if animals[pixels(box)].mean() < ANIMAL_VETO]
+    near = [box for box in tall if np.isin(classes[pixels(box)], animals).mean() < ANIMAL_VETO]
     far = [
         box
         for box in people
@@ -158,19 +165,19 @@ def near_and_far(people: Sequence[Box], animals: np.ndarray) -> tuple[list[Box],
 
 
 class Turns:
-    """Which person networks run on a frame: DeepLabV3 and NanoDet by turns (or both on every
-    frame, if not `alternate`), both on the first frame and on a cut (the frame's size
-    changes, or its 32x24 grey thumbnail differs from the last frame's by more than CUT_LEVEL
-    on average)."""
+    """Which person networks run on a frame, as (DeepLabV3, NanoDet): `schedule`'s steps in a
+    cycle, and both on the first frame and on a cut (the frame's size changes, or its 32x24
+    grey thumbnail differs from the last frame's by more than CUT_LEVEL on average), after
+    which the cycle starts again."""
 
-    def __init__(self, alternate: bool = True) -> None:
-        self.alternate = alternate
+    def __init__(self, schedule: Sequence[tuple[bool, bool]] = SCHEDULE) -> None:
+        self.schedule = schedule
         self._last: np.ndarray | None = None
         self._shape: tuple[int, ...] = ()
-        self._segmenter_next = True
+        self._step = 0
 
     def due(self, image: np.ndarray) -> tuple[bool, bool]:
-        """(run DeepLabV3, run NanoDet) on this BGR frame."""
+        """(run DeepLabV3, run NanoDet) on this BGR frame (or its working copy)."""
         grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
         thumbnail = cv2.resize(grey, THUMBNAIL, interpolation=cv2.INTER_AREA).astype(np.float32)
         cut = (
@@ -179,12 +186,12 @@ class Turns:
             or float(np.abs(thumbnail - self._last).mean()) > CUT_LEVEL
         )
         self._last, self._shape = thumbnail, image.shape
-        if cut or not self.alternate:
-            self._segmenter_next = True
-            return True, True
-        segmenter = self._segmenter_next
-        self._segmenter_next = not segmenter
-        return segmenter, not segmenter
+        if cut:
+            self._step = 0
+            return BOTH
+        step = self.schedule[self._step % len(self.schedule)]
+        self._step += 1
+        return step
 
 
 @register_backend
@@ -203,28 +210,26 @@ class PeopleMatting(Backend):
         labels = self.segmenter.labels
         self._person_class = labels.index(PERSON)
         self._animal_classes = [labels.index(animal) for animal in ANIMALS]
-        self.alternate = True  # the person networks take turns; False: both, every frame
+        self.schedule: Sequence[tuple[bool, bool]] = SCHEDULE
         self.forget()
 
     def forget(self) -> None:
         """Start afresh, as on a cut: the next frame runs both person networks."""
-        self.turns = Turns(self.alternate)  # which person networks run on a frame
+        self.turns = Turns(self.schedule)  # which person networks run on a frame
         self._classes: np.ndarray | None = None  # DeepLabV3's, at the working copy's size
-        self._people: list[Box] = []  # NanoDet's, in frame pixels
+        self._people: list[Box] = []  # NanoDet's, in the working copy's pixels
 
     def mask(self, image_bgr: np.ndarray) -> np.ndarray:
         """float32 0-1 foreground weight, HxW of the frame."""
         height, width = image_bgr.shape[:2]
         work = working_copy(image_bgr)
-        run_segmenter, run_detector = self.turns.due(image_bgr)
+        run_segmenter, run_detector = self.turns.due(work)
         if run_segmenter or self._classes is None:
             self._classes = self.classes(work)
         if run_detector:
-            self._people = self.people(image_bgr)
-        animals = np.isin(self._classes, self._animal_classes)
-        boxes = [scaled(box, WORK_WIDTH / width) for box in self._people]
+            self._people = [scaled(box, WORK_WIDTH / width) for box in self.people(image_bgr)]
         person = (self._classes == self._person_class).view(np.uint8)
-        near, far = near_and_far(boxes, animals)
+        near, far = near_and_far(self._people, self._classes, self._animal_classes)
         # the selfie mask counts only near a person: with none, the graph need not run
         selfie = (
             self.selfie.mask(work) if near or person.any() else np.zeros(work.shape[:2], np.float32)

@@ -32,8 +32,11 @@ import cv2
 import numpy as np
 
 from backends.people_matting import (
+    BOTH,
+    DETECTOR,
     FEATHER,
     PERSON,
+    SEGMENTER,
     PeopleMatting,
     feathered,
     people_mask,
@@ -58,6 +61,8 @@ from networks.background import BackgroundModel, Matting
 SIZE = (640, 480)
 TILE_WIDTH = 400  # of each approach's picture in a saved PNG
 GRID_COLUMNS = 3
+# people-matting with other turns of its person networks (D: DeepLabV3, N: NanoDet)
+SCHEDULES = {"both every frame": (BOTH,), "D, D, N": (SEGMENTER, SEGMENTER, DETECTOR)}
 
 
 class Composed:
@@ -89,20 +94,21 @@ def approaches(catalogue: Catalogue) -> dict[str, BackgroundModel]:
         mask = people_mask(parts.selfie.mask(small), person)
         return cv2.resize(mask, (image.shape[1], image.shape[0]))
 
-    every_frame = PeopleMatting(entry)
-    every_frame.alternate = False
-    every_frame.forget()
     built: dict[str, Matting] = {
         "deeplabv3 person class": Composed(deeplab_person),
         "selfie gated by deeplabv3": Composed(selfie_gated),
-        "people-matting, both every frame": every_frame,
     }
+    for label, schedule in SCHEDULES.items():
+        variant = PeopleMatting(entry)
+        variant.schedule = schedule
+        variant.forget()
+        built[f"people-matting, {label}"] = variant
     models: dict[str, BackgroundModel] = {
         name: load_model(catalogue.find("background", name))  # type: ignore[misc]
         for name in ("selfie-segmentation", "u2netp")
     }
     models.update({name: BackgroundModel(name, matting) for name, matting in built.items()})
-    models["people-matting (default): by turns"] = load_model(entry)  # type: ignore[assignment]
+    models["people-matting (default): D, N"] = load_model(entry)  # type: ignore[assignment]
     return models
 
 

@@ -7,12 +7,23 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from backends.people_matting import CUT_LEVEL, SMALL_PERSON, Turns, near_and_far, people_mask
+from backends.people_matting import (
+    BOTH,
+    CUT_LEVEL,
+    DETECTOR,
+    SCHEDULE,
+    SEGMENTER,
+    SMALL_PERSON,
+    Turns,
+    near_and_far,
+    people_mask,
+)
 from bench import background_scenes as scenes
 from helpers import frame_of
 from networks import load_model
 from networks.background import BackgroundModel
 
+ANIMALS = [8, 12]  # two class ids taken for animals
 NO_PERSON = {**scenes.no_person_stills(), "empty street": scenes.street_backdrop()}
 
 
@@ -85,29 +96,33 @@ def test_no_person_evidence_no_foreground_whatever_the_selfie_graph_says():
 
 
 def test_person_boxes_near_unless_an_animal_and_far_unless_part_of_a_taller_one():
-    animals = np.zeros((480, 640), bool)
+    classes = np.zeros((480, 640), np.uint8)  # all background
     tall = (100.0, 0.0, 400.0, 470.0)
     just_tall = (450.0, 0.0, 500.0, SMALL_PERSON * 480)
     far = (500.0, 250.0, 530.0, 330.0)
     face_of_tall = (200.0, 20.0, 280.0, 120.0)
-    near, far_off = near_and_far([tall, just_tall, far, face_of_tall], animals)
+    near, far_off = near_and_far([tall, just_tall, far, face_of_tall], classes, ANIMALS)
     assert near == [tall, just_tall] and far_off == [far]
-    assert near_and_far([face_of_tall], animals) == ([], [face_of_tall]), "no taller person"
-
-    animals[100:400, 100:300] = True  # a dog in front of the tall "person"
-    assert near_and_far([tall, face_of_tall], animals) == ([], [])
+    assert near_and_far([face_of_tall], classes, ANIMALS) == ([], [face_of_tall]), (
+        "no taller person: it counts"
+    )
+    classes[100:400, 100:300] = ANIMALS[0]  # a dog in front of the tall "person"
+    assert near_and_far([tall, face_of_tall], classes, ANIMALS) == ([], [])
+    classes[100:400, 100:300] = 9  # a chair (say) is no reason to doubt a person
+    assert near_and_far([tall], classes, ANIMALS) == ([tall], [])
 
 
 def test_the_person_networks_take_turns_and_both_run_on_a_cut():
     turns = Turns()
     street_frames = [scene.image for scene in scenes.street(4)]
-    schedule = [turns.due(image) for image in street_frames]
-    assert schedule == [(True, True), (True, False), (False, True), (True, False)]
+    assert [turns.due(image) for image in street_frames] == [BOTH, *SCHEDULE, SCHEDULE[0]]
+    assert {SEGMENTER, DETECTOR} <= set(SCHEDULE) and BOTH not in SCHEDULE
     cat = NO_PERSON["cat"]
-    assert turns.due(cat) == (True, True), "another picture (and size)"
-    assert turns.due(cat) == (True, False)
+    assert turns.due(cat) == BOTH, "another picture (and size)"
+    assert turns.due(cat) == SCHEDULE[0]
     darker = (cat * 0.5).astype(np.uint8)
     assert np.abs(cat.astype(float) - darker).mean() > CUT_LEVEL
-    assert turns.due(darker) == (True, True)
-    both = Turns(alternate=False)
-    assert [both.due(image) for image in street_frames] == [(True, True)] * 4
+    assert turns.due(darker) == BOTH
+    thirds = Turns((SEGMENTER, SEGMENTER, DETECTOR))
+    due = [thirds.due(image) for image in street_frames]
+    assert due == [BOTH, SEGMENTER, SEGMENTER, DETECTOR]
