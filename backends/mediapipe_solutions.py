@@ -113,15 +113,18 @@ class HandPose(Tracking, Backend):
 
 @register_backend
 class SelfieSegmentation(Backend):
-    """MediaPipe Selfie Segmentation, general model (model_selection=0): a person mask."""
+    """MediaPipe Selfie Segmentation: a person mask. The general model (256x256 input) by
+    default; the landscape one (144x256, about 40% cheaper) with `landscape`."""
 
     name = "mediapipe-selfie"
     requires = ("mediapipe",)
 
-    def __init__(self, entry: CatalogueEntry) -> None:
+    def __init__(self, entry: CatalogueEntry, landscape: bool = False) -> None:
         import mediapipe as mp
 
-        self._graph = mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=0)
+        self._graph = mp.solutions.selfie_segmentation.SelfieSegmentation(
+            model_selection=int(landscape)
+        )
 
     def mask(self, image_bgr: np.ndarray) -> np.ndarray:
         """The probability that each pixel is a person: float32, frame height x width, 0-1."""

@@ -27,6 +27,7 @@ MODULES = (
     "backends.opencv_hog",
     "backends.mediapipe_tasks",
     "backends.mediapipe_solutions",
+    "backends.people_matting",
     "backends.jetson",
 )
 

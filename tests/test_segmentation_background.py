@@ -1,5 +1,5 @@
-"""Segmentation (DeepLabV3) and background (selfie, U^2-Net-p) on real pictures, and through
-the pipeline's REST API and video."""
+"""Segmentation (DeepLabV3) and background (people matting, selfie, U^2-Net-p) on real
+pictures, and through the pipeline's REST API and video."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def deeplab(catalogue):
     return load_model(catalogue.find("segmentation", "deeplabv3-voc"))
 
 
-@pytest.fixture(scope="module", params=["selfie-segmentation", "u2netp"])
+@pytest.fixture(scope="module", params=["people-matting", "selfie-segmentation", "u2netp"])
 def matting(request, catalogue):
     return load_model(catalogue.find("background", request.param))
 
