@@ -202,6 +202,7 @@ class PeopleMatting(Backend):
 
     name = "people-matting"
     requires = ("mediapipe", "onnxruntime")
+    per_camera = True  # its turns and the people it last saw follow one camera
 
     def __init__(self, entry: CatalogueEntry) -> None:
         self.segmenter = TaskSegmenter(part(entry, "segmenter"))
