@@ -19,6 +19,8 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+import metrics
+import openapi
 import quiet
 from broadcast import Broadcaster, Viewer
 from cameras import CamerasError
@@ -63,6 +65,8 @@ def create_app(cameras: Dashboard | Pipeline, title: str = "DNN Dashboard") -> F
     app.config["BOOTSTRAP_SERVE_LOCAL"] = True  # the page works with no internet
     Bootstrap5(app)
     settings = dashboard.settings
+    openapi.register(app, settings, title)
+    metrics.register(app, dashboard)
 
     def camera(name: str) -> Pipeline:
         pipeline = dashboard.pipeline(name)

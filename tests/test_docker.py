@@ -104,7 +104,7 @@ def test_dockerfile_copies_every_package_of_the_app_and_nothing_missing():
 
 def test_requirements_jetson_pins_the_versions_of_requirements_txt():
     jetson = pins(ROOT / "requirements-jetson.txt")
-    assert set(jetson) == {"flask", "werkzeug", "bootstrap-flask"}
+    assert set(jetson) == {"flask", "werkzeug", "bootstrap-flask", "prometheus-client"}
     assert jetson.items() <= pins(ROOT / "requirements.txt").items()
 
 
