@@ -44,6 +44,7 @@ from model import NETWORK_TYPES, ModelSlot
 from networks import create_slot
 from outputs import Output, OutputError
 from priority import at_network_priority
+from proxy import TrustedProxy
 from sources import Source, SourceError, open_source
 from stream import Pipeline
 from utils import MAX_BODY_BYTES, InvalidValue, ReadOnly
@@ -108,12 +109,13 @@ def create_app(cameras: Dashboard | Pipeline, title: str = "DNN Dashboard") -> F
 
     @per_camera("/video_feed")
     def video_feed(pipeline: Pipeline) -> Response:
+        """MJPEG. Under werkzeug's server the fan-out thread writes to the socket; under
+        another WSGI server, the server's thread for this viewer writes the parts."""
         sock = request.environ.get("werkzeug.socket")
-        if sock is None:
-            abort(501, "/video_feed needs werkzeug's server (python app.py)")
+        broadcaster = pipeline.broadcaster
         pipeline.touch()
         return Response(
-            pipeline.broadcaster.parts_for_viewer(sock),
+            broadcaster.parts_for_viewer(sock) if sock else broadcaster.parts(),
             content_type=CONTENT_TYPE,
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )
@@ -376,10 +378,11 @@ def run(args: argparse.Namespace) -> int:
         idle_stop=args.idle_stop,
         outputs=outputs,
     )
+    app = create_app(dashboard, args.title)
+    if args.trusted_proxy:
+        app.wsgi_app = TrustedProxy(app.wsgi_app, args.trusted_proxy)  # type: ignore[method-assign]
     try:
-        server = make_http_server(
-            create_app(dashboard, args.title), args.host, args.port, ssl_context
-        )
+        server = make_http_server(app, args.host, args.port, ssl_context)
     except (OSError, SystemExit) as error:
         close_all([*sources.values(), *outputs])
         print(f"error: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)

@@ -17,6 +17,7 @@ from catalogue import (
 )
 from model import NETWORK_TYPES
 from outputs import JetsonOutput, NotHere, Output, OutputError, open_output
+from proxy import proxy_network
 from sources import FLIP_METHODS, InputSpec, JetsonSource, Source, import_jetson_utils
 from stream import DEFAULT_NETWORK_MODE, NETWORK_MODES
 
@@ -232,6 +233,15 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("SSL_KEY") or None,
         metavar="PEM",
         help="private key; HTTPS with --ssl-cert (default: $SSL_KEY)",
+    )
+    server.add_argument(
+        "--trusted-proxy",
+        action="append",
+        type=proxy_network,
+        metavar="ADDRESS",
+        help="a reverse proxy's address or network (repeat for several): its X-Forwarded-For, "
+        "-Proto, -Host, -Port and -Prefix are believed, anyone else's dropped (default: none "
+        "believed)",
     )
     server.add_argument(
         "--jpeg-quality",
