@@ -395,11 +395,16 @@ def run(args: argparse.Namespace) -> int:
     serving.start()
     scheme = "https" if args.ssl_cert else "http"
     shown_host = "localhost" if args.host in ("0.0.0.0", "::") else args.host
+    address = (
+        args.host
+        if args.host.startswith("unix://")
+        else f"{scheme}://{shown_host}:{server.server_port}"
+    )
     described = ", ".join(
         source.description if len(sources) == 1 else f"{name}: {source.description}"
         for name, source in sources.items()
     )
-    log.info("serving %s on %s://%s:%d", described, scheme, shown_host, server.server_port)
+    log.info("serving %s on %s", described, address)
     for output in outputs:
         log.info("writing %s", output.description)
     stop.wait()

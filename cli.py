@@ -219,7 +219,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     both.add_argument("--num-buffers", type=int, metavar="N", help="(jetson-utils only)")
     server = parser.add_argument_group("server")
-    server.add_argument("--host", default="0.0.0.0", help="interface to listen on")
+    server.add_argument(
+        "--host",
+        default="0.0.0.0",
+        help="interface to listen on, or unix:///PATH for a UNIX socket (for a proxy in front)",
+    )
     server.add_argument("--port", type=int, default=8050, help="port to listen on")
     server.add_argument("--title", default="DNN Dashboard", help="the page's title")
     server.add_argument(
@@ -239,9 +243,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         type=proxy_network,
         metavar="ADDRESS",
-        help="a reverse proxy's address or network (repeat for several): its X-Forwarded-For, "
-        "-Proto, -Host, -Port and -Prefix are believed, anyone else's dropped (default: none "
-        "believed)",
+        help="a reverse proxy's address or network, or 'unix' for the peers of --host "
+        "unix:///PATH (repeat for several): its X-Forwarded-For, -Proto, -Host, -Port and "
+        "-Prefix are believed, anyone else's dropped (default: none believed)",
     )
     server.add_argument(
         "--jpeg-quality",

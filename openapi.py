@@ -3,15 +3,17 @@
 It is made on each request from what the app serves: every Flask route (its path, methods and
 parameters), and every setting of the registry (utils.PropertyRegistry), each as a path of its
 own with the JSON Schema of its value (type, range, choices). What a route answers is written
-once, below, in ENDPOINTS, by endpoint name; a route without an entry stops the description
-(a test asks for it), so no route goes undescribed. The results' schemas are
-docs/results.schema.json's. Nothing here is a copy of the description to keep in step.
+once, below, in ENDPOINTS, by endpoint name. A route without an entry is still listed, with
+its view's docstring and no schema, and undescribed() names it: a test asks that it names
+none. The results' schemas are docs/results.schema.json's. Nothing here is a copy of the
+description to keep in step.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
@@ -240,21 +242,15 @@ PARAMETERS = {
 }
 
 
-class Undescribed(LookupError):
-    """A route that ENDPOINTS does not describe."""
-
-
 def describe_api(app: Flask, settings: PropertyRegistry, title: str) -> dict[str, Any]:
     """The OpenAPI 3.1 document of `app`, whose settings are `settings`."""
     paths: dict[str, dict[str, Any]] = {}
-    for rule in sorted(app.url_map.iter_rules(), key=lambda rule: rule.rule):
-        if rule.endpoint == "static" or rule.endpoint.endswith(".static") or rule.websocket:
-            continue  # files, and the WebSocket twin of a rule described already
+    for rule in described_rules(app):
         if rule.endpoint == SETTING_ENDPOINT:
             for prop in settings:
                 paths[prop.path] = setting_operations(prop)
-            continue
-        paths.setdefault(openapi_path(rule), {}).update(route_operations(rule))
+        else:
+            paths.setdefault(openapi_path(rule), {}).update(route_operations(rule, app))
     return {
         "openapi": OPENAPI_VERSION,
         "info": {
@@ -274,12 +270,37 @@ def openapi_path(rule: Rule) -> str:
     return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
 
 
-def route_operations(rule: Rule) -> dict[str, Any]:
-    """The operations of one route, from its ENDPOINTS entry."""
-    base = rule.endpoint.removeprefix(PER_CAMERA_PREFIX)
-    endpoint = ENDPOINTS.get(rule.endpoint) or ENDPOINTS.get(base)
+def described_rules(app: Flask) -> Iterator[Rule]:
+    """The routes of the API: not the static files, nor a WebSocket rule's plain twin."""
+    for rule in sorted(app.url_map.iter_rules(), key=lambda rule: rule.rule):
+        files = rule.endpoint == "static" or rule.endpoint.endswith(".static")
+        if not files and not rule.websocket:
+            yield rule
+
+
+def endpoint_of(rule: Rule) -> Endpoint | None:
+    """A route's ENDPOINTS entry: its own, or that of the view a per-camera route repeats."""
+    return ENDPOINTS.get(rule.endpoint) or ENDPOINTS.get(
+        rule.endpoint.removeprefix(PER_CAMERA_PREFIX)
+    )
+
+
+def undescribed(app: Flask) -> list[str]:
+    """The routes of `app` that ENDPOINTS does not describe."""
+    return [
+        rule.rule
+        for rule in described_rules(app)
+        if rule.endpoint != SETTING_ENDPOINT and endpoint_of(rule) is None
+    ]
+
+
+def route_operations(rule: Rule, app: Flask) -> dict[str, Any]:
+    """The operations of one route, from its ENDPOINTS entry (from its view's docstring, with
+    no schema, if it has none)."""
+    endpoint = endpoint_of(rule)
     if endpoint is None:
-        raise Undescribed(f"{rule.rule} (endpoint {rule.endpoint}) is not in openapi.ENDPOINTS")
+        summary = (app.view_functions[rule.endpoint].__doc__ or rule.rule).strip()
+        endpoint = Endpoint(summary.split("\n")[0], "other", {200: ("*/*", {})})
     parameters = [
         {"name": name, "in": "path", "required": True, **PARAMETERS[name]}
         for name in sorted(rule.arguments)

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Creates .venv and installs the dashboard's dependencies; with --test, also the test
-# dependencies and Debian's chromium (for the browser tests; needs root or sudo).
+# dependencies and Debian's chromium (for the browser tests) and nginx (for the tests of
+# deploy/nginx.conf); those two need root or sudo.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-if [ "${1:-}" = "--test" ] && [ ! -x /usr/bin/chromium ]; then
+if [ "${1:-}" = "--test" ] && { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/sbin/nginx ]; }; then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium fonts-dejavu-core nginx >/dev/null
 fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv

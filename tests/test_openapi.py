@@ -82,11 +82,21 @@ def test_a_new_setting_is_described_at_once(api_server):
     assert put["requestBody"]["content"]["application/json"]["schema"]["maximum"] == 9
 
 
-def test_a_route_nobody_described_stops_the_description():
+def test_no_route_of_the_app_is_left_undescribed(api_server):
+    assert openapi.undescribed(api_server.http.app) == []
+
+
+def test_a_route_nobody_described_is_named_and_listed_from_its_docstring():
     app = Flask(__name__)
-    app.add_url_rule("/surprise", "surprise", lambda: "")
-    with pytest.raises(openapi.Undescribed, match="/surprise"):
-        openapi.describe_api(app, PropertyRegistry(), "t")
+
+    def surprise() -> str:
+        """Something new."""
+        return ""
+
+    app.add_url_rule("/surprise", "surprise", surprise)
+    assert openapi.undescribed(app) == ["/surprise"]
+    operation = openapi.describe_api(app, PropertyRegistry(), "t")["paths"]["/surprise"]["get"]
+    assert operation["summary"] == "Something new."
 
 
 def test_the_results_schema_is_the_published_one(api_server):
