@@ -47,6 +47,9 @@ def test_forwarded_headers_are_believed_from_the_trusted_proxy():
     assert seen == {"addr": "203.0.113.7", "scheme": "https", "host": "cams.example.org"}
     assert seen_by_app(["::1"], "::1")["addr"] == "203.0.113.7"
     assert seen_by_app(["127.0.0.1"], "::ffff:127.0.0.1")["scheme"] == "https"
+    # --trusted-proxy unix: whoever connects to the app's UNIX socket (werkzeug's "<local>")
+    assert seen_by_app(["unix"], "<local>")["scheme"] == "https"
+    assert seen_by_app(["127.0.0.1"], "<local>")["scheme"] == "http"
 
 
 def test_forwarded_headers_from_anyone_else_are_dropped():
@@ -58,6 +61,7 @@ def test_forwarded_headers_from_anyone_else_are_dropped():
 def test_trusted_proxy_flag_takes_addresses_and_networks(capsys):
     args = parse_args(["--trusted-proxy", "127.0.0.1", "--trusted-proxy", "10.1.0.0/16"])
     assert args.trusted_proxy == [proxy_network("127.0.0.1"), proxy_network("10.1.0.0/16")]
+    assert parse_args(["--trusted-proxy", "unix"]).trusted_proxy == ["unix"]
     assert parse_args([]).trusted_proxy is None
     with pytest.raises(SystemExit):
         parse_args(["--trusted-proxy", "proxy.local"])
