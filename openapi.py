@@ -121,7 +121,10 @@ PROPERTY = record(
         "writable": {"type": "boolean"},
     }
 )
-HEALTH = record({"status": TEXT, "source": STATE})
+HEALTH = record(
+    {"status": TEXT, "source": STATE},
+    dead_threads={"type": "object", "additionalProperties": {"type": "array", "items": TEXT}},
+)
 READINESS = record(
     {
         "status": {"enum": ["ready", "not ready"]},
@@ -195,11 +198,15 @@ ENDPOINTS = {
         "observe",
         {200: json_answer(STATS), **NOT_FOUND},
     ),
-    "healthz": Endpoint("Liveness", "observe", {200: json_answer(HEALTH)}),
+    "healthz": Endpoint(
+        "Liveness: 503 if a thread that should run has died",
+        "observe",
+        {200: json_answer(HEALTH), 503: json_answer(HEALTH)},
+    ),
     "readyz": Endpoint(
         "Readiness: 503 while an input is offline or reconnecting",
         "observe",
-        {200: json_answer(READINESS), 503: json_answer(READINESS)},
+        {200: json_answer(READINESS), 503: json_answer(READINESS), **NOT_FOUND},
     ),
     "metrics": Endpoint(
         "Metrics in Prometheus' text format, per camera",
