@@ -19,6 +19,8 @@ from flask_bootstrap import Bootstrap5
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+import metrics
+import openapi
 import quiet
 import security
 from auth import Authenticator, AuthError, read_users
@@ -49,6 +51,7 @@ from model import NETWORK_TYPES, ModelSlot
 from networks import create_slot
 from outputs import Output, OutputError
 from priority import at_network_priority
+from proxy import TrustedProxy
 from server import make_http_server, read_body, redirect_on_this_host, server_ssl_context
 from sources import Source, SourceError
 from stream import Pipeline
@@ -94,6 +97,8 @@ def create_app(
     add_signalling(app, webrtc.output if webrtc else None, webrtc.input if webrtc else None)
     unexpected = RateLimitedLog(log)  # a client could repeat a request that fails
     app.after_request(redirect_on_this_host)
+    openapi.register(app, settings, title)
+    metrics.register(app, dashboard)
 
     def camera(name: str) -> Pipeline:
         pipeline = dashboard.pipeline(name)
@@ -137,12 +142,13 @@ def create_app(
 
     @per_camera("/video_feed")
     def video_feed(pipeline: Pipeline) -> Response:
+        """MJPEG. Under werkzeug's server the fan-out thread writes to the socket; under
+        another WSGI server, the server's thread for this viewer writes the parts."""
         sock = request.environ.get("werkzeug.socket")
-        if sock is None:
-            abort(501, "/video_feed needs werkzeug's server (python app.py)")
+        broadcaster = pipeline.broadcaster
         pipeline.touch()
         return Response(
-            pipeline.broadcaster.parts_for_viewer(sock),
+            broadcaster.parts_for_viewer(sock) if sock else broadcaster.parts(),
             content_type=CONTENT_TYPE,
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )
@@ -405,21 +411,18 @@ def serve(
         outputs=outputs,
         backoff=webrtc.input.backoff if webrtc and webrtc.input else None,
     )
+    app = create_app(
+        dashboard,
+        args.title,
+        webrtc,
+        allowed_hosts=allowed_hosts(args.allowed_hosts),
+        authenticator=authenticator,
+        https=ssl_context is not None,
+    )
+    if args.trusted_proxy:
+        app.wsgi_app = TrustedProxy(app.wsgi_app, args.trusted_proxy)  # type: ignore[method-assign]
     try:
-        server = make_http_server(
-            create_app(
-                dashboard,
-                args.title,
-                webrtc,
-                allowed_hosts=allowed_hosts(args.allowed_hosts),
-                authenticator=authenticator,
-                https=ssl_context is not None,
-            ),
-            args.host,
-            args.port,
-            ssl_context,
-            server_limits(args),
-        )
+        server = make_http_server(app, args.host, args.port, ssl_context, server_limits(args))
     except (OSError, SystemExit) as error:
         close_all([*sources.values(), *outputs])
         print(f"error: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
@@ -432,11 +435,16 @@ def serve(
     serving.start()
     scheme = "https" if args.ssl_cert else "http"
     shown_host = "localhost" if args.host in ("0.0.0.0", "::") else args.host
+    address = (
+        args.host
+        if args.host.startswith("unix://")
+        else f"{scheme}://{shown_host}:{server.server_port}"
+    )
     described = ", ".join(
         source.description if len(sources) == 1 else f"{name}: {source.description}"
         for name, source in sources.items()
     )
-    log.info("serving %s on %s://%s:%d", described, scheme, shown_host, server.server_port)
+    log.info("serving %s on %s", described, address)
     if authenticator is None and args.host not in LOCAL_HOSTS:
         log.warning(
             "listening on %s with no --auth: anyone who reaches this port can watch and "

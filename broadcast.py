@@ -83,6 +83,7 @@ class Broadcaster:
         self._latest: EncodedFrame | None = None
         self._closed = False
         self._skipped = 0
+        self._pulling = 0  # viewers of parts(), served by the WSGI server's threads
         self._viewers: set[Viewer] = set()  # the fan-out thread's own
         self._arrivals: list[Viewer] = []
         self._next_stall_check = 0.0
@@ -131,8 +132,9 @@ class Broadcaster:
     def stats(self) -> dict[str, int]:
         with self._condition:
             viewers = [*self._viewers, *self._arrivals]
+            pulling = self._pulling
         return {
-            "viewers": len(viewers),
+            "viewers": len(viewers) + pulling,
             "websocket_viewers": sum(viewer.websocket is not None for viewer in viewers),
             "frames_skipped_for_slow_viewers": self._skipped,
         }
@@ -142,6 +144,27 @@ class Broadcaster:
         headers; then the socket belongs to the fan-out thread until the viewer is gone."""
         yield b""
         self.serve(Viewer(sock))
+
+    def parts(self) -> Iterator[bytes]:
+        """The WSGI body of /video_feed under a server that does not hand over its socket
+        (gunicorn, uWSGI, wsgiref...): the server's thread for this viewer writes each part,
+        and takes the newest frame once the write returns, so a slow viewer skips frames.
+        Its lag is what the socket buffers on the way hold (no SIOCOUTQ budget here)."""
+        with self._condition:
+            self._pulling += 1
+        try:
+            seq = -1
+            while not self._closed:
+                frame = self.wait_newer(seq, timeout=1.0)
+                if frame is None:
+                    continue
+                with self._condition:
+                    self._skipped += frame.seq - seq - 1 if seq >= 0 else 0
+                seq = frame.seq
+                yield frame.part
+        finally:  # the viewer went: the server closed this body
+            with self._condition:
+                self._pulling -= 1
 
     def serve(self, viewer: Viewer) -> None:
         """Hand the viewer's socket, its response head sent, to the fan-out thread, and wait

@@ -18,6 +18,7 @@ from catalogue import (
 )
 from model import NETWORK_TYPES
 from outputs import JetsonOutput, NotHere, Output, OutputError, open_output
+from proxy import proxy_network
 from server import MAX_CONNECTIONS_CEILING, ServerLimits
 from sources import (
     FLIP_METHODS,
@@ -234,7 +235,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     both.add_argument("--num-buffers", type=int, metavar="N", help="(jetson-utils only)")
     server = parser.add_argument_group("server")
-    server.add_argument("--host", default="0.0.0.0", help="interface to listen on")
+    server.add_argument(
+        "--host",
+        default="0.0.0.0",
+        help="interface to listen on, or unix:///PATH for a UNIX socket (for a proxy in front)",
+    )
     server.add_argument("--port", type=int, default=8050, help="port to listen on")
     server.add_argument("--title", default="DNN Dashboard", help="the page's title")
     limits = ServerLimits  # the defaults (README, "Hold up under abuse")
@@ -273,6 +278,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAMES",
         help="comma-separated host names and addresses the page may be reached by (the Host "
         "header); '*' for any (default: localhost, this machine's addresses and host name)",
+    )
+    server.add_argument(
+        "--trusted-proxy",
+        action="append",
+        type=proxy_network,
+        metavar="ADDRESS",
+        help="a reverse proxy's address or network, or 'unix' for the peers of --host "
+        "unix:///PATH (repeat for several): its X-Forwarded-For, -Proto, -Host, -Port and "
+        "-Prefix are believed, anyone else's dropped (default: none believed)",
     )
     server.add_argument(
         "--jpeg-quality",

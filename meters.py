@@ -49,3 +49,8 @@ class Average:
 
     def rounded(self) -> float | None:
         return None if self.value is None else round(self.value, 2)
+
+
+# Buckets of the histograms of seconds (/metrics: latency, each network's time per frame): from
+# a millisecond (a frame with no network) to seconds (a network on a busy CPU, a stalled frame).
+SECONDS_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)

@@ -27,12 +27,13 @@ from types import MappingProxyType
 from typing import Any, ClassVar, Generic, TypeVar
 
 import numpy as np
+from prometheus_client import Counter, Histogram
 
 from draw import Overlay
 from fair import FairLock
 from frame import Frame
 from images import host_view, is_cuda
-from meters import Average, RateMeter
+from meters import SECONDS_BUCKETS, Average, RateMeter
 from priority import lower_this_thread
 from results import Result
 from utils import PropertyRegistry, attribute_property, rest_property
@@ -151,6 +152,15 @@ class ModelSlot:
         self.rate = RateMeter()  # results per second, all cameras
         self.camera_rates: dict[str, RateMeter] = {}  # results per second, per camera
         self.failures = 0  # in a row
+        # for /metrics (metrics.py): seconds a frame takes and failures in all, per camera
+        self.seconds = Histogram(
+            "dashboard_network_seconds",
+            "time per frame",
+            ["camera"],
+            buckets=SECONDS_BUCKETS,
+            registry=None,
+        )
+        self.failed = Counter("dashboard_network_failures", "failures", ["camera"], registry=None)
         self.error: str | None = None
         self.loading: str | None = None
         self._draw_failed = False
@@ -276,9 +286,11 @@ class ModelSlot:
                     frame = dataclasses.replace(frame, image=host_view(frame.image))
                 result = model.process(frame, inputs)
             except Exception as error:
-                self._fail(error)
+                self._fail(error, camera=frame.camera)
                 return None
-            self.ms.add((time.perf_counter() - started) * 1000)
+            elapsed = time.perf_counter() - started
+            self.ms.add(elapsed * 1000)
+            self.seconds.labels(frame.camera).observe(elapsed)
             self.rate.tick()
             self.camera_rates.setdefault(frame.camera, RateMeter()).tick()
             if not self._draw_failed:  # a frame whose drawing failed is no success
@@ -310,17 +322,20 @@ class ModelSlot:
         overlay: Overlay | None = None,
         camera: str = "",
     ) -> None:
+        camera = camera or self._first_camera
         try:
-            self.model_for(camera or self._first_camera).draw(image, result, overlay)
+            self.model_for(camera).draw(image, result, overlay)
         except Exception as error:
             self._draw_failed = True
-            self._fail(error, "drawing: ")
+            self._fail(error, "drawing: ", camera)
         else:
             self._draw_failed = False
 
-    def _fail(self, error: Exception, during: str = "") -> None:
-        """Count a failure; the first of a model logs its traceback, the next ones a line."""
+    def _fail(self, error: Exception, during: str = "", camera: str = "") -> None:
+        """Count a failure (of `camera`'s frame); the first of a model logs its traceback,
+        the next ones a line."""
         self.failures += 1
+        self.failed.labels(camera or self._first_camera).inc()
         self.error = f"{during}{type(error).__name__}: {error}"
         if not self._traceback_logged:
             self._traceback_logged = True

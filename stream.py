@@ -25,12 +25,13 @@ from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
+from prometheus_client import Histogram
 
 from broadcast import Broadcaster, EncodedFrame
 from draw import BLACK, Overlay
 from frame import Frame
 from images import ImagePool, host_view
-from meters import Average, RateMeter
+from meters import SECONDS_BUCKETS, Average, RateMeter
 from mjpeg import encode_part
 from model import NETWORK_TYPES, ModelSlot
 from priority import lower_this_thread
@@ -46,6 +47,7 @@ log = logging.getLogger(__name__)
 
 ONLINE, RECONNECTING, OFFLINE = "online", "reconnecting", "offline"
 IDLE, STOPPED = "idle", "stopped"  # capture on demand: no viewer for a while; stopped by hand
+STATES = (ONLINE, RECONNECTING, OFFLINE, IDLE, STOPPED)  # an input's, as /stats says
 SYNC, ASYNC = "sync", "async"
 NETWORK_MODES = (SYNC, ASYNC)
 DEFAULT_NETWORK_MODE = ASYNC  # README, "Networks at their own pace": the measurements
@@ -477,6 +479,10 @@ class Pipeline:
         self._canvases = ImagePool()  # the annotated copies, reused (images.py)
         self._encode_ms = Average()
         self._latency_ms = Average()
+        # capture to publish, for /metrics (metrics.py)
+        self.latency = Histogram(
+            "dashboard_latency_seconds", "latency", buckets=SECONDS_BUCKETS, registry=None
+        )
         self._dropped = 0
         self._seq = 0
         self._last_publish = 0.0
@@ -666,7 +672,9 @@ class Pipeline:
         for output in self.outputs:
             output.write(image, frame)
         if live:
-            self._latency_ms.add((time.time() - frame.timestamp) * 1000)
+            latency = time.time() - frame.timestamp
+            self._latency_ms.add(latency * 1000)
+            self.latency.observe(latency)
 
     def shown_frame(self) -> int | None:
         """The index of the frame published last (the one viewers see)."""

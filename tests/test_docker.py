@@ -1,7 +1,8 @@
-"""The Jetson container's files: docker/Dockerfile.jetson passes hadolint,
-docker/compose.jetson.yaml parses and asks for what the container needs, and the entrypoint and
-the health check do their part. Building or running the image needs a Jetson (arm64, L4T r36),
-so no test does."""
+"""The containers' files: both Dockerfiles (docker/Dockerfile for a PC, docker/Dockerfile.jetson)
+pass hadolint and copy what the app runs; the compose files parse and ask for what the
+containers need; the entrypoint and the health check do their part. Building or running the
+Jetson's image needs a Jetson (arm64, L4T r36), so no test does; tests/test_container.py
+builds and runs the PC's with podman."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from helpers import ROOT, free_port
@@ -22,6 +24,8 @@ from helpers import ROOT, free_port
 DOCKER = ROOT / "docker"
 DOCKERFILE = DOCKER / "Dockerfile.jetson"
 COMPOSE = DOCKER / "compose.jetson.yaml"
+PC_DOCKERFILE = DOCKER / "Dockerfile"
+PC_COMPOSE = DOCKER / "compose.yaml"
 ENTRYPOINT = DOCKER / "entrypoint.sh"
 R36_IMAGE = re.compile(r"dustynv/jetson-inference:r36\.\d+\.\d+")
 
@@ -34,9 +38,9 @@ def hadolint() -> str:
     return found
 
 
-def dockerfile_instructions() -> list[tuple[str, str]]:
+def dockerfile_instructions(dockerfile: Path = DOCKERFILE) -> list[tuple[str, str]]:
     """(INSTRUCTION, arguments) of each instruction, continuation lines joined."""
-    text = re.sub(r"\\\n\s*", " ", DOCKERFILE.read_text())
+    text = re.sub(r"\\\n\s*", " ", dockerfile.read_text())
     lines = [line.strip() for line in text.splitlines()]
     return [
         (line.split(None, 1)[0].upper(), line.split(None, 1)[1])
@@ -45,8 +49,8 @@ def dockerfile_instructions() -> list[tuple[str, str]]:
     ]
 
 
-def compose_service() -> dict[str, Any]:
-    compose = yaml.safe_load(COMPOSE.read_text())
+def compose_service(path: Path = COMPOSE) -> dict[str, Any]:
+    compose = yaml.safe_load(path.read_text())
     services = compose["services"]
     assert list(services) == ["dashboard"]
     return dict(services["dashboard"])
@@ -63,10 +67,11 @@ def pins(path: Path) -> dict[str, str]:
     return found
 
 
-def test_dockerfile_passes_hadolint():
+@pytest.mark.parametrize("dockerfile", [DOCKERFILE, PC_DOCKERFILE], ids=lambda path: path.name)
+def test_dockerfile_passes_hadolint(dockerfile):
     # The default failure threshold is info; warnings and errors are what must not be there.
     result = subprocess.run(
-        [hadolint(), "--no-color", "--failure-threshold", "warning", str(DOCKERFILE)],
+        [hadolint(), "--no-color", "--failure-threshold", "warning", str(dockerfile)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -88,9 +93,17 @@ def test_base_image_is_jetson_inference_for_l4t_r36():
     assert compose_arg == "${BASE_IMAGE:-" + args["BASE_IMAGE"] + "}"
 
 
-def test_dockerfile_copies_every_package_of_the_app_and_nothing_missing():
+@pytest.mark.parametrize(
+    "dockerfile, requirements",
+    [
+        (DOCKERFILE, {"requirements-jetson.txt"}),
+        (PC_DOCKERFILE, {"requirements.txt", "requirements-mediapipe.txt"}),
+    ],
+    ids=["jetson", "pc"],
+)
+def test_dockerfile_copies_every_package_of_the_app_and_nothing_missing(dockerfile, requirements):
     copied = set()
-    for instruction, arguments in dockerfile_instructions():
+    for instruction, arguments in dockerfile_instructions(dockerfile):
         if instruction == "COPY":
             *sources, _destination = arguments.split()
             for source in sources:
@@ -98,13 +111,23 @@ def test_dockerfile_copies_every_package_of_the_app_and_nothing_missing():
                 copied.add(source.split("/")[0])
     packages = {path.parent.name for path in ROOT.glob("*/__init__.py")}
     assert packages - {"tests", "bench", "tools"} <= copied
-    assert {"*.py", "data", "static", "templates", "requirements-jetson.txt"} <= copied
+    assert {"*.py", "data", "static", "templates", "docs"} | requirements <= copied
     assert not copied & {"tests", "bench", "tools", ".venv"}
+    # what is copied is in the build context: .dockerignore leaves it out, or takes it back
+    rules = [
+        line
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
+    for instruction, arguments in dockerfile_instructions(dockerfile):
+        for source in arguments.split()[:-1] if instruction == "COPY" else []:
+            left_out = [r for r in rules if source == r or source.startswith(f"{r}/")]
+            assert not left_out or f"!{source}" in rules, f"{source}: .dockerignore {left_out}"
 
 
 def test_requirements_jetson_pins_the_versions_of_requirements_txt():
     jetson = pins(ROOT / "requirements-jetson.txt")
-    assert set(jetson) == {"flask", "werkzeug", "bootstrap-flask"}
+    assert set(jetson) == {"flask", "werkzeug", "bootstrap-flask", "prometheus-client"}
     assert jetson.items() <= pins(ROOT / "requirements.txt").items()
 
 
@@ -162,3 +185,34 @@ def test_healthcheck_passes_while_the_app_serves_and_fails_when_it_does_not(serv
     spec.loader.exec_module(healthcheck)
     assert healthcheck.main(server.port) == 0
     assert healthcheck.main(free_port()) == 1
+
+
+def test_pc_image_is_slim_python_pinned_non_root_with_a_health_check():
+    instructions = dockerfile_instructions(PC_DOCKERFILE)
+    args = dict(a.split("=", 1) for i, a in instructions if i == "ARG" and "=" in a)
+    assert re.fullmatch(r"python:3\.11-slim(-\w+)?", args["PYTHON_IMAGE"])
+    assert ("FROM", "${PYTHON_IMAGE}") in instructions
+    runs = " ".join(a for i, a in instructions if i == "RUN")
+    assert "pip install -r requirements.txt" in runs
+    assert "pip install --no-deps -r requirements-mediapipe.txt" in runs
+    (user,) = [a for i, a in instructions if i == "USER"]
+    assert user == "${DASHBOARD_UID}" and int(args["DASHBOARD_UID"]) >= 1000
+    (check,) = [a for i, a in instructions if i == "HEALTHCHECK"]
+    assert "docker/healthcheck.py" in check
+    (command,) = [a for i, a in instructions if i == "CMD"]
+    assert "app.py" in command and "--input" not in command  # the test pattern
+    assert ("EXPOSE", "8050") in instructions
+
+
+def test_pc_compose_runs_the_image_with_a_camera_ports_certificates_and_users():
+    service = compose_service(PC_COMPOSE)
+    assert (PC_COMPOSE.parent / service["build"]["context"]).resolve() == ROOT
+    assert (ROOT / service["build"]["dockerfile"]) == PC_DOCKERFILE
+    assert "/dev/video0:/dev/video0" in service["devices"]
+    assert "8050:8050" in service["ports"]
+    mounts = {volume.split(":")[1]: volume for volume in service["volumes"]}
+    assert mounts["/certs"].endswith(":ro") and mounts["/auth"].endswith(":ro")
+    assert set(service["environment"]) == {"SSL_CERT", "SSL_KEY"}
+    command = service["command"]
+    assert command[:2] == ["python3", "/opt/dashboard/app.py"]
+    assert "--input=/dev/video0" in command and "--auth=/auth/users" in command
