@@ -164,6 +164,11 @@ def json_answer(schema: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 
 
 NOT_FOUND = {404: json_answer(ERROR)}  # no such camera, no such network loaded
+SDP_OFFER = record({"type": {"const": "offer"}, "sdp": TEXT})
+WEBRTC_ANSWERS: dict[int, tuple[str | None, dict[str, Any]]] = {
+    200: json_answer({"type": "object"}),
+    **{status: json_answer(ERROR) for status in (400, 404, 501)},
+}
 ENDPOINTS = {
     "index": Endpoint("The dashboard page", "page", {200: (HTML, {"type": "string"})}),
     "api_docs": Endpoint("This description, as a page", "page", {200: (HTML, TEXT)}),
@@ -233,6 +238,34 @@ ENDPOINTS = {
         "cameras",
         {200: json_answer(RUNNING), **NOT_FOUND},
         body=RUNNING,
+    ),
+    "webrtc_output": Endpoint(
+        "WebRTC signalling of the video out: the browser's SDP offer in, the answer out "
+        "(404 unless the app was started with --output webrtc://...)",
+        "video",
+        WEBRTC_ANSWERS,
+        extra={"requestBody": {"content": {JSON: {"schema": SDP_OFFER}}}},
+    ),
+    "webrtc_input": Endpoint(
+        "WebRTC signalling of the browser's camera as the input: its SDP offer in, the answer "
+        "out (404 unless the app was started with --input webrtc://...)",
+        "video",
+        WEBRTC_ANSWERS,
+        extra={"requestBody": {"content": {JSON: {"schema": SDP_OFFER}}}},
+    ),
+    "whoami": Endpoint(
+        "The user of this request and their role (without --auth, everyone is an operator)",
+        "access",
+        {200: json_answer({"type": "object"})},
+    ),
+    "login_page": Endpoint("The login form (with --auth)", "access", {200: (HTML, TEXT)}),
+    "login_post": Endpoint(
+        "Log in (form or JSON name and password): sets the session cookie",
+        "access",
+        {200: json_answer({"type": "object"}), 401: json_answer(ERROR), 429: json_answer(ERROR)},
+    ),
+    "logout": Endpoint(
+        "Log out: ends the session", "access", {200: json_answer({"type": "object"})}
     ),
     "properties": Endpoint(
         "Every setting: path, type, range, choices, value, help",

@@ -364,7 +364,7 @@ class StreamingRequestHandler(WSGIRequestHandler):
 
     def log_error(self, format: str, *args: Any) -> None:  # noqa: A002 (http.server's name)
         self.server.bad_requests.log(
-            logging.WARNING, "%s: " + format, self.client_address[0], *args
+            logging.WARNING, "%s: " + format, client_key(self.client_address), *args
         )
 
 
@@ -415,7 +415,7 @@ class StreamingServer(ThreadedWSGIServer):
         return connection
 
     def process_request(self, request: Any, client_address: Any) -> None:
-        client = str(client_address[0])
+        client = client_key(client_address)
         refusal = self.connections.admit(client)
         if refusal is None:
             try:
@@ -431,7 +431,7 @@ class StreamingServer(ThreadedWSGIServer):
         try:
             super().process_request_thread(request, client_address)
         finally:
-            self.connections.release(str(client_address[0]))
+            self.connections.release(client_key(client_address))
 
     def refuse(self, sock: socket.socket, reason: str) -> None:
         """Answer 503 and close, on the accepting thread: a fresh socket's send buffer takes
@@ -512,3 +512,11 @@ def refuse_body(reason: str) -> NoReturn:
     if refuse is not None:
         refuse()
     abort(400, reason)
+
+
+def client_key(client_address: Any) -> str:
+    """The address a client's connections are counted under: its IP address, or "unix" for
+    every peer of a UNIX socket (whose address is an empty string): a proxy in front."""
+    if isinstance(client_address, tuple | list) and client_address:
+        return str(client_address[0])
+    return "unix"
