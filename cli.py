@@ -21,6 +21,8 @@ from outputs import JetsonOutput, NotHere, Output, OutputError, open_output
 from server import MAX_CONNECTIONS_CEILING, ServerLimits
 from sources import (
     FLIP_METHODS,
+    HELD_IMAGE_RATE,
+    SLIDESHOW_RATE,
     InputSpec,
     JetsonSource,
     Source,
@@ -105,13 +107,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--input-rate",
         type=float,
         metavar="FPS",
-        help="frame rate (images: slideshow rate, default 1)",
+        help=f"frame rate (a single image: processed again at {HELD_IMAGE_RATE:g} fps; a folder "
+        f"or glob of images: slideshow rate, default {SLIDESHOW_RATE:g})",
     )
     source.add_argument(
         "--input-loop",
         type=int,
         metavar="N",
-        help="files: 0 play once (default), N loop N more times, -1 forever",
+        help="at the end of a file: 0 play once, N loop N more times, -1 forever. Default: "
+        "a single image is held (-1: processed again and again, like a paused frame); a video "
+        "file, a folder or a glob of images plays once, then the page shows its last frame, "
+        "marked offline",
     )
     source.add_argument(
         "--input-flip",
@@ -451,7 +457,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args.input_width = args.input_width or args.width
     args.input_height = args.input_height or args.height
     args.input_rate = args.input_rate or args.framerate
-    args.input_loop = next((n for n in (args.input_loop, args.loop) if n is not None), 0)
+    args.input_loop = next((n for n in (args.input_loop, args.loop) if n is not None), None)
     args.input_flip = args.input_flip or args.flip_method or "none"
     for name in ("input_width", "input_height"):
         if (getattr(args, name) or 0) > MAX_JPEG_SIDE:
