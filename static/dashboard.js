@@ -198,9 +198,30 @@ const Dashboard = (() => {
   // The video (video.js) is reconnected when /stats shows the server back or restarted.
   const server = {lost: false, uptime: null};
 
+  // While the server does not answer, the page says so: the video dims under a notice, the
+  // stats are marked stale and the controls are disabled (a change could not be sent).
+  function showServerLost(lost) {
+    document.body.classList.toggle("server-lost", lost);
+    document.getElementById("server-lost").hidden = !lost;
+    const inputs = document.querySelectorAll("[data-bind]:not([data-bind=readout]), #camera-running");
+    for (const element of inputs) {
+      if (lost && !element.disabled) {
+        element.disabled = true;
+        element.dataset.disabledWhileLost = "1";
+      } else if (!lost && element.dataset.disabledWhileLost) {
+        element.disabled = false;
+        delete element.dataset.disabledWhileLost;
+      }
+    }
+  }
+
   function followServer(stats) {
     const restarted = server.uptime !== null && stats.uptime_s < server.uptime;
-    if (server.lost || restarted) Video.reconnect();
+    if (server.lost || restarted) {
+      Video.reconnect();
+      showServerLost(false);
+      followProperties(); // the values in force now, not those shown before the loss
+    }
     server.lost = false;
     server.uptime = stats.uptime_s;
   }
@@ -248,6 +269,7 @@ const Dashboard = (() => {
         : "text-bg-danger");
     } catch (error) {
       server.lost = true;
+      showServerLost(true);
       const state = document.getElementById("source-state");
       state.textContent = "server unreachable";
       state.className = "badge text-bg-danger";

@@ -188,6 +188,34 @@ def test_video_comes_back_when_the_server_restarts(start_server, open_page, tran
     wait_for(lambda: np.abs(video_pixels(page).astype(int) - shown).mean() > 1)
 
 
+def test_with_the_server_gone_the_page_dims_and_disables_then_shows_the_values_in_force(
+    start_server, open_page
+):
+    first = start_server()
+    page = open_page(first)
+    page.wait_for_function("document.getElementById('source-state').textContent === 'online'")
+    slider = page.locator("#ctl-stream-jpeg_quality")
+    switch = page.locator("#ctl-stream-overlay_stats")
+    assert slider.is_enabled() and not page.locator("#server-lost").is_visible()
+    first.stop()
+    page.wait_for_function("document.body.classList.contains('server-lost')")
+    assert page.locator("#server-lost").is_visible()
+    assert slider.is_disabled() and switch.is_disabled()
+    opacity = "(selector) => getComputedStyle(document.querySelector(selector)).opacity"
+    assert float(page.evaluate(opacity, "#video canvas")) < 0.5, "the video dims"
+    assert float(page.evaluate(opacity, "[data-stat=fps_out]")) < 1, "the stats look stale"
+    # what a page out of step shows (as if changed while the server was away)
+    page.evaluate("""() => { document.getElementById('ctl-stream-jpeg_quality').value = 20;
+        document.getElementById('ctl-stream-overlay_stats').checked = true; }""")
+    second = start_server(port=first.port, jpeg_quality=55)
+    page.wait_for_function("!document.body.classList.contains('server-lost')")
+    page.wait_for_function("document.getElementById('ctl-stream-jpeg_quality').value === '55'")
+    page.wait_for_function("!document.getElementById('ctl-stream-overlay_stats').checked")
+    assert slider.is_enabled() and switch.is_enabled()
+    assert not page.locator("#server-lost").is_visible()
+    assert server_value(second, "/stream/jpeg_quality") == 55
+
+
 def slowly_switched_server(start_server, load_seconds: float = 3.0):
     """The app with a classification network whose switch takes `load_seconds` to load."""
 
