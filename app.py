@@ -125,10 +125,12 @@ def create_app(
 
     @app.get("/")
     def index() -> str:
+        groups = settings.groups()
+        networks_first = sorted(groups, key=lambda group: group not in dashboard.networks)
         return render_template(
             "index.html",
             title=title,
-            groups=settings.groups(),
+            groups={group: groups[group] for group in networks_first},
             networks=list(dashboard.networks),
             cameras=list(dashboard.cameras),
             webrtc_output=bool(webrtc and webrtc.output),

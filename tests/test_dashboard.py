@@ -131,14 +131,39 @@ def test_stats_panel_and_source_state_are_live(server, open_page):
     assert fps > 0
 
 
-def test_layout_works_on_a_phone(server, open_page):
-    page = open_page(server, width=390, height=844)
+def scroll_to_the_end(page: Page) -> None:
+    page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+    page.wait_for_timeout(100)
+
+
+@pytest.mark.parametrize("width, height", [(390, 844), (1400, 600)])
+def test_the_video_stays_in_view_while_the_settings_scroll(start_server, open_page, width, height):
+    server = slowly_switched_server(start_server)  # a network card, and Stream, Input
+    page = open_page(server, width=width, height=height)
     page.locator("#card-stream").wait_for()
+    ids = page.eval_on_selector_all(".settings-column .card", "cards => cards.map(c => c.id)")
+    assert ids.index("card-classification") < ids.index("card-stream") < ids.index("card-input")
     video = page.locator("#video").bounding_box()
-    card = page.locator("#card-stream").bounding_box()
-    assert card["y"] >= video["y"] + video["height"], "controls stack under the video"
-    assert video["width"] <= 390
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    first_card = page.locator("#card-classification").bounding_box()
+    if width < 992:  # a phone: the settings stack under the video
+        assert first_card["y"] >= video["y"] + video["height"], "controls stack under the video"
+        assert video["height"] <= 0.4 * height, "the video leaves the settings room"
+    else:  # a wide screen: the settings beside the video
+        assert first_card["x"] >= video["x"] + video["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert page.evaluate("document.documentElement.scrollHeight") > height + 200
+    scroll_to_the_end(page)
+    assert page.evaluate("window.scrollY") > 200, "the page did scroll"
+    last_card = page.locator(f"#{ids[-1]}").bounding_box()
+    assert last_card["y"] + last_card["height"] <= height + 1, "the last card is in view"
+    video = page.locator("#video").bounding_box()
+    assert video["y"] >= 0 and video["y"] + video["height"] <= height, "and so is the video"
+    if width < 992:  # the video stays on top: the settings go under it, not over it
+        top = page.evaluate(
+            "(y) => document.elementFromPoint(195, y).closest('#video') !== null",
+            video["y"] + video["height"] / 2,
+        )
+        assert top
 
 
 def test_network_cards_show_results_timing_and_switch_networks(start_server, catalogue, open_page):
