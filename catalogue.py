@@ -103,6 +103,7 @@ class CatalogueEntry:
     files: dict[str, ModelFile] = field(default_factory=dict)
     input: dict[str, Any] = field(default_factory=dict)
     on_pc: str | None = None  # the network of its type that runs in its place, if it cannot
+    speed_note: str = ""  # a warning the page shows beside a slow choice
 
     def backend_problem(self) -> str | None:
         """None if its backend can run here (see backends/registry.py), else why not."""
@@ -327,6 +328,7 @@ def _entry(item: Any, folder: Path) -> CatalogueEntry:
         files,
         _field(item, "input", dict, {}),
         on_pc,
+        _field(item, "speed_note", str, ""),
     )
 
 

@@ -379,7 +379,8 @@ class StreamSettings:
             minimum=1,
             maximum=100,
             step=1,
-            help="JPEG quality of the stream",
+            help="JPEG quality of the stream: higher is sharper and heavier",
+            label="JPEG quality",
         )
         attribute_property(
             settings,
@@ -391,6 +392,7 @@ class StreamSettings:
             maximum=120,
             step=1,
             help="cap on the output frame rate; 0: no cap",
+            label="Max FPS (0 = no cap)",
         )
         attribute_property(
             settings,
@@ -399,6 +401,7 @@ class StreamSettings:
             "overlay_stats",
             bool,
             help="draw fps and latency into the video",
+            label="Draw stats on the video",
         )
         rest_property(
             settings,
@@ -410,6 +413,7 @@ class StreamSettings:
             help="sync: every frame waits for every network; async: the video keeps "
             "its rate and each network runs at its own, drawn with its latest "
             "result",
+            label="Network timing",
         )
         attribute_property(
             settings,
@@ -418,6 +422,7 @@ class StreamSettings:
             "parallel_networks",
             bool,
             help="sync mode: run the networks of a frame in parallel",
+            label="Run networks in parallel",
         )
 
 
@@ -505,6 +510,7 @@ class Pipeline:
             "/input/fps",
             type=float,
             help="frames captured per second",
+            label="FPS",
             getter=lambda: round(capture.meter.rate(), 2),
         )
         rest_property(

@@ -358,7 +358,9 @@ def classify(history: Sequence[Sample]) -> dict[str, float]:
 
 @dataclass
 class ActionSettings:
-    confidence_threshold: float = setting(0.5, 0.0, 1.0, 0.01, "actions less sure are not reported")
+    confidence_threshold: float = setting(
+        0.5, 0.0, 1.0, 0.01, "actions less sure are not reported", label="Min confidence"
+    )
     skip_frames: int = setting(
         0,
         0,
@@ -366,6 +368,7 @@ class ActionSettings:
         1,
         "frames between evaluations, which report the "
         "last answer; the landmarks are still followed every frame",
+        label="Frames skipped between evaluations",
     )
 
 

@@ -111,15 +111,19 @@ const Dashboard = (() => {
     const badge = document.getElementById(`${id}-value`);
     const element = document.getElementById(id);
     const stepDecimals = type === "int" || Number(element.step) >= 1 ? 0 : 2;
-    // The badge shows the value itself, also one off the slider's steps (set with curl).
-    const format = (value) => Number(value).toFixed(Math.max(stepDecimals, decimalsOf(value)));
+    const percentOf = Number(element.dataset.percentOf) || 0;
+    // The badge shows the value itself, also one off the slider's steps (set with curl), or,
+    // for an opacity on a 0-255 scale, its percentage.
+    const format = (value) => (percentOf ? `${Math.round((100 * value) / percentOf)}%`
+      : Number(value).toFixed(Math.max(stepDecimals, decimalsOf(value))));
     let dragging = false;
     element.addEventListener("pointerdown", () => { dragging = true; });
     for (const name of ["pointerup", "pointercancel"]) {
       window.addEventListener(name, () => { dragging = false; });
     }
     element.addEventListener("input", () => {
-      badge.textContent = Number(element.value).toFixed(stepDecimals);
+      badge.textContent = percentOf ? format(element.value)
+        : Number(element.value).toFixed(stepDecimals);
     });
     bind(id, path, (el, value) => { el.value = value; badge.textContent = format(value); },
       (el) => parse(type, el.value), ["input", "change"], () => dragging);

@@ -114,3 +114,9 @@ def test_dashboard_catalogue_names_another_catalogue_with_its_files_beside_it(tm
         ["nanodet-coco", "onnx-nanodet", "yes"],
         ["people", "opencv-hog", "yes"],
     ]
+
+
+def test_a_slow_network_carries_a_note_for_the_page():
+    catalogue = Catalogue()
+    assert "slow" in catalogue.find("background", "u2netp").speed_note
+    assert catalogue.find("background", "selfie-segmentation").speed_note == ""

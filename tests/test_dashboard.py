@@ -11,10 +11,11 @@ import pytest
 import requests
 from playwright.sync_api import Page
 
-from helpers import DATA, ConstantScores, wait_for
+from helpers import DATA, ConstantScores, StillPerson, wait_for
 from model import ModelSlot
 from networks import create_slot
 from networks.classification import ClassificationModel
+from networks.detection import DetectionModel
 from sources import InputSpec, open_source
 
 
@@ -164,6 +165,48 @@ def test_the_video_stays_in_view_while_the_settings_scroll(start_server, open_pa
             video["y"] + video["height"] / 2,
         )
         assert top
+
+
+def still_person_slot(choice_notes=None) -> ModelSlot:
+    """A detection slot (one person, standing still) with one network, or two with notes."""
+
+    def load(name: str) -> DetectionModel:
+        return DetectionModel(name, StillPerson())
+
+    choices = ("still-person", "slow-person") if choice_notes else ("still-person",)
+    return ModelSlot(load("still-person"), load, choices, choice_notes)
+
+
+def test_controls_have_readable_labels_units_and_help_a_phone_shows(start_server, open_page):
+    server = start_server(networks=[still_person_slot()])
+    page = open_page(server, width=390, height=844)
+    page.locator("#ctl-detection-overlay_alpha").wait_for(state="attached")
+    label = "(path) => document.querySelector(`label[for=ctl${path}]`).textContent.trim()"
+    assert page.evaluate(label, "-stream-jpeg_quality").startswith("JPEG quality")
+    assert page.evaluate(label, "-stream-max_fps").startswith("Max FPS (0 = no cap)")
+    assert page.evaluate(label, "-detection-confidence_threshold").startswith("Min confidence")
+    help_text = page.locator("#card-stream .setting-help", has_text="0: no cap")
+    assert help_text.is_visible(), "the help under the control, not only in a tooltip"
+    page.wait_for_function(
+        "document.getElementById('ctl-detection-overlay_alpha-value').textContent === '31%'"
+    )  # 80 of 255
+    assert server_value(server, "/detection/overlay_alpha") == 80
+    # one network to choose from: shown as text, not as a choice
+    assert page.locator("#ctl-detection-network").evaluate("e => e.tagName") == "SPAN"
+    page.wait_for_function(
+        "document.getElementById('ctl-detection-network').textContent === 'still-person'"
+    )
+    assert page.locator("#no-network").count() == 0
+
+
+def test_a_slow_choice_says_so_and_no_network_says_how_to_add_one(start_server, open_page):
+    server = start_server(networks=[still_person_slot({"slow-person": "slow: 1 fps"})])
+    page = open_page(server)
+    options = page.locator("#ctl-detection-network option").all_text_contents()
+    assert [option.strip() for option in options] == ["still-person", "slow-person (slow: 1 fps)"]
+    bare = open_page(start_server())
+    assert "--detection" in bare.locator("#no-network").text_content()
+    assert bare.locator("#no-network").is_visible()
 
 
 def test_network_cards_show_results_timing_and_switch_networks(start_server, catalogue, open_page):
