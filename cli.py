@@ -67,12 +67,23 @@ DEFAULT_OUTPUT_RATE = 30.0
 DEFAULT_IDLE_STOP_S = 60.0  # a video file's frame rate when neither flags nor input say
 
 
+class DefaultsShown(argparse.HelpFormatter):
+    """--help says each flag's default, where it has one and its help does not say it yet."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if action.default in (None, False, argparse.SUPPRESS) or "default" in text:
+            return text
+        return f"{text} (default: %(default)s)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description="Live video dashboard: runs DNNs on a camera stream and serves it as MJPEG "
         "with a REST control panel. Takes the command line of jetson-inference's Flask example "
         "(python/www/flask/app.py) and jetson-utils' video options; those that mean nothing "
-        "on this machine are accepted with a one-line warning."
+        "on this machine are accepted with a one-line warning.",
+        formatter_class=DefaultsShown,
     )
     source = parser.add_argument_group("input (as jetson-utils' videoSource)")
     source.add_argument(
@@ -101,14 +112,26 @@ def build_parser() -> argparse.ArgumentParser:
         "request) closes its input and pauses its networks until someone does; 0: never "
         f"(default {DEFAULT_IDLE_STOP_S:g}; never for a camera with an --output)",
     )
-    source.add_argument("--input-width", type=int, metavar="PX", help="frame width")
-    source.add_argument("--input-height", type=int, metavar="PX", help="frame height")
+    source.add_argument(
+        "--input-width",
+        type=int,
+        metavar="PX",
+        help="frame width: asked of a camera; a video file or image is resized to it (with "
+        "--input-height); default: the input's own, 640 for the test pattern",
+    )
+    source.add_argument(
+        "--input-height",
+        type=int,
+        metavar="PX",
+        help="frame height (as --input-width); default: the input's own, 480 for the test pattern",
+    )
     source.add_argument(
         "--input-rate",
         type=float,
         metavar="FPS",
-        help=f"frame rate (a single image: processed again at {HELD_IMAGE_RATE:g} fps; a folder "
-        f"or glob of images: slideshow rate, default {SLIDESHOW_RATE:g})",
+        help=f"frame rate; default: a camera's or a file's own, 30 for the test pattern; a "
+        f"single image is processed again at {HELD_IMAGE_RATE:g} fps; a folder or glob of "
+        f"images: the slideshow rate, default {SLIDESHOW_RATE:g}",
     )
     source.add_argument(
         "--input-loop",
@@ -240,7 +263,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     both.add_argument("--num-buffers", type=int, metavar="N", help="(jetson-utils only)")
     server = parser.add_argument_group("server")
-    server.add_argument("--host", default="0.0.0.0", help="interface to listen on")
+    server.add_argument(
+        "--host",
+        default="0.0.0.0",
+        help="interface to listen on; 0.0.0.0: every interface (anyone on the network can open "
+        "the page: see --auth), 127.0.0.1: this machine only",
+    )
     server.add_argument("--port", type=int, default=8050, help="port to listen on")
     server.add_argument("--title", default="DNN Dashboard", help="the page's title")
     limits = ServerLimits  # the defaults (README, "Hold up under abuse")
@@ -299,7 +327,14 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_argument(
         "--verbose",
         action="store_true",
-        help="log every request, and show the runtimes' own console output",
+        help="log every request (but the page's polls: see --log-polls), and show the "
+        "runtimes' own console output",
+    )
+    server.add_argument(
+        "--log-polls",
+        action="store_true",
+        help="with --verbose, also log what the page polls every second (/stats, /results, "
+        "/api/properties, /cameras)",
     )
     server.add_argument(
         "--log-level",

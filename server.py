@@ -53,6 +53,9 @@ REFUSE_BODY = "dashboard.refuse_body"  # environ: call it to have the body left 
 # accept() errors that say the process or the machine is out of something, not the client
 OUT_OF_RESOURCES = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}
 DIGITS = re.compile(r"[0-9]+")
+# what the page polls every second (dashboard.js): --verbose leaves it out unless --log-polls
+POLLED = re.compile(r"(/cameras/[^/]+)?/(stats|results)|/api/properties|/cameras")
+CONTROL_CHARACTERS = {code: f"\\x{code:02x}" for code in (*range(32), 127)}
 
 HeadCheck = Callable[[Message], tuple[HTTPStatus, str] | None]
 
@@ -359,8 +362,17 @@ class StreamingRequestHandler(WSGIRequestHandler):
         super().finish()
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        if logging.getLogger("werkzeug").isEnabledFor(logging.DEBUG):
-            super().log_request(code, size)
+        """One line per request (--verbose), timestamped by the log's format only; the page's
+        polls, answered, only if the server logs polls (--log-polls)."""
+        access = logging.getLogger("werkzeug")
+        if not access.isEnabledFor(logging.DEBUG):
+            return
+        path = getattr(self, "path", "")
+        polled = self.command == "GET" and POLLED.fullmatch(path.split("?")[0]) is not None
+        if polled and str(code) in ("200", "304") and not self.server.log_polls:
+            return
+        line = self.requestline.translate(CONTROL_CHARACTERS)
+        access.info('%s "%s" %s %s', self.address_string(), line, code, size)
 
     def log_error(self, format: str, *args: Any) -> None:  # noqa: A002 (http.server's name)
         self.server.bad_requests.log(
@@ -374,6 +386,7 @@ class StreamingServer(ThreadedWSGIServer):
     of the module's docstring."""
 
     request_queue_size = 1024
+    log_polls = False  # --verbose logs the page's polls (POLLED) too
 
     def __init__(
         self,

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from catalogue import Catalogue, CatalogueError
-from helpers import ROOT, run_app
+from helpers import ROOT, list_models_rows, run_app
 
 HOG = {"name": "people", "type": "detection", "backend": "opencv-hog"}
 
@@ -110,7 +110,7 @@ def test_dashboard_catalogue_names_another_catalogue_with_its_files_beside_it(tm
     path = write(tmp_path, {"networks": [nanodet, HOG]})
     result = run_app("--list-models", env={"DASHBOARD_CATALOGUE": str(path)})
     assert result.returncode == 0, result.stderr
-    assert [line.split()[1:4] for line in result.stdout.splitlines()[1:]] == [
+    assert [line.split()[1:4] for line in list_models_rows(result.stdout)] == [
         ["nanodet-coco", "onnx-nanodet", "yes"],
         ["people", "opencv-hog", "yes"],
     ]

@@ -363,7 +363,7 @@ def test_a_server_restarted_with_other_settings_asks_for_a_reload(start_server, 
     page = open_page(first)
     page.wait_for_function(
         "document.getElementById('ctl-classification-confidence_threshold"
-        "-value').textContent === '0.05'"
+        "-value').textContent === '0.15'"
     )
     first.stop()
     start_server(port=first.port)  # no classification network now
@@ -372,7 +372,7 @@ def test_a_server_restarted_with_other_settings_asks_for_a_reload(start_server, 
         ".some((t) => t.textContent.includes('reload the page'))"
     )
     badge = page.locator("#ctl-classification-confidence_threshold-value")
-    assert badge.text_content() == "0.05"  # the last value known, not NaN
+    assert badge.text_content() == "0.15"  # the last value known, not NaN
 
 
 # A network that drops WebSockets: each one closes without a frame.
