@@ -314,9 +314,26 @@ const Dashboard = (() => {
     } catch (error) { /* the next poll retries */ }
   }
 
+  // Fullscreen for the video; a snapshot of the annotated frame, named by camera and time.
+  function bindVideoButtons() {
+    const video = document.getElementById("video");
+    document.getElementById("fullscreen").addEventListener("click", () => {
+      if (document.fullscreenElement) document.exitFullscreen();
+      else video.requestFullscreen().catch((error) => showMessage(error.message, "fullscreen"));
+    });
+    const snapshot = document.getElementById("snapshot");
+    snapshot.addEventListener("click", () => {
+      const camera = Cameras.base().split("/").pop() || "camera";
+      const time = new Date().toISOString().slice(0, 19).replace(/[:T]/g, "-");
+      snapshot.href = `${Cameras.base()}/snapshot.jpg`;
+      snapshot.download = `snapshot-${camera}-${time}.jpg`;
+    });
+  }
+
   function start() {
     bindAll();
     rememberFolds();
+    bindVideoButtons();
     Video.start();
     Cameras.start();
     if (document.getElementById("card-camera")) Webcam.start();

@@ -11,12 +11,14 @@ import pytest
 import requests
 from playwright.sync_api import Page
 
+from app import create_app
 from helpers import DATA, ConstantScores, StillPerson, wait_for
 from model import ModelSlot
 from networks import create_slot
 from networks.classification import ClassificationModel
 from networks.detection import DetectionModel
-from sources import InputSpec, open_source
+from sources import InputSpec, PatternSource, open_source
+from stream import Pipeline
 
 
 def video_pixels(page: Page) -> np.ndarray:
@@ -337,7 +339,7 @@ def test_a_value_off_the_sliders_steps_is_shown_as_it_is(server, open_page):
     )
 
 
-def test_with_the_server_gone_one_message_says_so_and_no_page_error(server, open_page):
+def test_with_a_setting_unreachable_one_message_says_so_and_no_page_error(server, open_page):
     page = open_page(server)
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -345,7 +347,9 @@ def test_with_the_server_gone_one_message_says_so_and_no_page_error(server, open
     page.wait_for_function(
         "document.getElementById('ctl-stream-jpeg_quality-value').textContent === '80'"
     )
-    server.stop()
+    # the setting's requests fail as with the server gone; /stats still answers, so the
+    # controls stay enabled (with the server gone they are disabled: the test above)
+    page.route("**/stream/jpeg_quality", lambda route: route.abort())
     slider.focus()
     for _ in range(6):
         page.keyboard.press("ArrowLeft")
@@ -427,3 +431,34 @@ def test_twenty_tabs_all_show_live_video_and_working_controls(server, browser):
         )
     finally:
         context.close()
+
+
+def test_snapshot_downloads_the_annotated_frame_and_fullscreen_shows_the_video(
+    server, open_page, tmp_path
+):
+    page = open_page(server)
+    page.wait_for_function(VIDEO_SHOWN)
+    with page.expect_download() as download_info:
+        page.locator("#snapshot").click()
+    download = download_info.value
+    assert download.suggested_filename.startswith("snapshot-")
+    assert download.suggested_filename.endswith(".jpg")
+    saved = tmp_path / "snapshot.jpg"
+    download.save_as(saved)
+    assert cv2.imread(str(saved)).shape == (240, 320, 3)
+    page.locator("#fullscreen").click()
+    page.wait_for_function(
+        "document.fullscreenElement && document.fullscreenElement.id === 'video'"
+    )
+    page.locator("#fullscreen").evaluate("button => button.click()")  # out of the fullscreen
+    page.wait_for_function("document.fullscreenElement === null")
+
+
+def test_the_page_links_to_the_api_description_only_where_the_app_has_one():
+    source = PatternSource(160, 120, 30)
+    without = create_app(Pipeline(source, lambda: source))
+    assert 'id="api-docs"' not in without.test_client().get("/").text
+    with_docs = create_app(Pipeline(source, lambda: source))
+    with_docs.add_url_rule("/docs", "docs", lambda: "the API")
+    page = with_docs.test_client().get("/").text
+    assert 'id="api-docs" href="/docs"' in page
