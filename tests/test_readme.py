@@ -40,7 +40,7 @@ def test_the_readme_curl_block_runs_as_it_says(tmp_path):
     app = start_app(port, "--detection")
     try:
         wait_for(lambda: running(port), timeout=60)
-        outputs = []
+        outputs: list[str] = []
         for line in lines[1:]:
             if line.startswith("#"):  # what the line before answers
                 assert outputs[-1] == line.lstrip("# ").split(" ", 1)[1], line
