@@ -52,7 +52,7 @@ class DetectionSettings:
         0.0,
         255.0,
         1.0,
-        "opacity of the box fill, 0-255; none while segmentation is drawn",
+        "opacity of the box fill (the API takes 0-255); none while segmentation is drawn",
         label="Box fill opacity",
         percent=True,
     )

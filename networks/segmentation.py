@@ -38,7 +38,7 @@ class SegmentationSettings:
         0.0,
         255.0,
         1.0,
-        "opacity of the class colours, 0-255",
+        "opacity of the class colours (the API takes 0-255)",
         label="Colour opacity",
         percent=True,
     )

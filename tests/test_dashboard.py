@@ -151,6 +151,8 @@ def test_the_video_stays_in_view_while_the_settings_scroll(start_server, open_pa
     if width < 992:  # a phone: the settings stack under the video
         assert first_card["y"] >= video["y"] + video["height"], "controls stack under the video"
         assert video["height"] <= 0.4 * height, "the video leaves the settings room"
+        column = page.locator(".video-column").bounding_box()
+        assert column["height"] <= 0.5 * height, "and so do the stats and buttons under it"
     else:  # a wide screen: the settings beside the video
         assert first_card["x"] >= video["x"] + video["width"]
     assert page.evaluate("document.documentElement.scrollWidth") <= width

@@ -68,7 +68,9 @@ def test_the_readme_curl_block_runs_as_it_says(tmp_path):
 
 
 def running(port: int) -> bool:
+    """Whether the app answers and its detector has a result (as a user who opened the page)."""
     try:
-        return requests.get(f"http://127.0.0.1:{port}/detection/enabled", timeout=2).ok
+        results = requests.get(f"http://127.0.0.1:{port}/results", timeout=2)
     except requests.ConnectionError:
         return False
+    return results.ok and results.json().get("detection") is not None
