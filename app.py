@@ -387,13 +387,19 @@ def run(args: argparse.Namespace) -> int:
 
 
 def listen(args: argparse.Namespace, ssl_context: ssl.SSLContext | None) -> StreamingServer:
-    """The server, bound to --host and --port, with no app yet (serve gives it one);
+    """The server, bound to --host and --port but not listening yet, with no app (serve gives
+    it one, then has it listen);
     OSError with a plain reason if it cannot listen (werkzeug prints its reason and exits)."""
     said = io.StringIO()
     try:
         with contextlib.redirect_stderr(said):
             server = make_http_server(
-                Flask(__name__), args.host, args.port, ssl_context, server_limits(args)
+                Flask(__name__),
+                args.host,
+                args.port,
+                ssl_context,
+                server_limits(args),
+                listen_now=False,
             )
     except SystemExit:
         reason = said.getvalue().strip().splitlines()[:1] or ["unknown reason"]
@@ -459,6 +465,7 @@ def serve(
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # a closed terminal too
         signal.signal(signum, lambda *_: stop.set())
+    server.listen()
     serving = threading.Thread(target=server.serve_forever, name="http", daemon=True)
     serving.start()
     described = ", ".join(

@@ -395,7 +395,9 @@ class StreamingServer(ThreadedWSGIServer):
         app: Flask,
         limits: ServerLimits | None = None,
         ssl_context: ssl.SSLContext | None = None,
+        listen_now: bool = True,
     ) -> None:
+        self._listen_now = listen_now  # False: bound now, connections refused until listen()
         self.limits = limits or ServerLimits()
         self.connections = ConnectionCounts(
             self.limits.max_connections, self.limits.max_connections_per_client
@@ -407,6 +409,15 @@ class StreamingServer(ThreadedWSGIServer):
         self.errors = RateLimitedLog(log)
         self._accept_pause = Backoff(0.05, 1.0)
         super().__init__(host, port, app, StreamingRequestHandler, ssl_context=ssl_context)
+
+    def server_activate(self) -> None:
+        if self._listen_now:
+            super().server_activate()
+
+    def listen(self) -> None:
+        """Take connections on the port bound at start (listen_now=False): until now a client
+        was refused at once, as by a server not started yet, rather than left waiting."""
+        super().server_activate()
 
     def get_request(self) -> tuple[socket.socket, Any]:
         """accept(); out of file descriptors (or memory), wait before the next try: the
@@ -482,8 +493,11 @@ def make_http_server(
     port: int,
     ssl_context: ssl.SSLContext | None = None,
     limits: ServerLimits | None = None,
+    listen_now: bool = True,
 ) -> StreamingServer:
-    server = StreamingServer(host, port, app, limits, ssl_context)
+    """The server on host:port; with listen_now False, bound but refusing connections until
+    its listen() (a port in use is found at once, before a slow start)."""
+    server = StreamingServer(host, port, app, limits, ssl_context, listen_now)
     if ssl_context:
         # The TLS handshake would otherwise run in accept(), on the one thread that accepts
         # every connection: a client that connects and says nothing would stop the server.

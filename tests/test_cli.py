@@ -211,3 +211,18 @@ def test_verbose_logs_one_timestamp_a_line_and_the_polls_only_when_asked(log_pol
     for line in requests_logged:
         assert line.count(time.strftime("%Y")) == 1, line  # the log's timestamp only
         assert "[" not in line, line  # not werkzeug's own [date] besides
+
+
+def test_the_port_is_bound_at_once_and_refuses_connections_until_the_app_is_ready():
+    from app import listen
+    from cli import parse_args
+
+    server = listen(parse_args(["--host", "127.0.0.1", "--port", "0"]), None)
+    try:
+        port = server.server_port
+        with pytest.raises(ConnectionRefusedError):  # refused, not left waiting while loading
+            socket.create_connection(("127.0.0.1", port), timeout=2)
+        server.listen()
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    finally:
+        server.server_close()
