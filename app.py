@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
+import ipaddress
 import json
 import logging
 import secrets
@@ -52,7 +55,13 @@ from networks import create_slot
 from outputs import Output, OutputError
 from priority import at_network_priority
 from proxy import TrustedProxy
-from server import make_http_server, read_body, redirect_on_this_host, server_ssl_context
+from server import (
+    StreamingServer,
+    make_http_server,
+    read_body,
+    redirect_on_this_host,
+    server_ssl_context,
+)
 from sources import Source, SourceError
 from stream import Pipeline
 from utils import MAX_BODY_BYTES, InvalidValue, ReadOnly
@@ -66,6 +75,7 @@ log = logging.getLogger("dashboard")
 # PUT could wait several times that (bench/settings.py).
 GIL_SWITCH_INTERVAL_S = 0.001
 LOCAL_HOSTS = ("127.0.0.1", "::1", "localhost")  # --host values that reach no one else
+API_DOCS = "/docs"  # the API's description, which the page links to where the app has it
 
 
 def create_app(
@@ -130,14 +140,17 @@ def create_app(
 
     @app.get("/")
     def index() -> str:
+        groups = settings.groups()
+        networks_first = sorted(groups, key=lambda group: group not in dashboard.networks)
         return render_template(
             "index.html",
             title=title,
-            groups=settings.groups(),
+            groups={group: groups[group] for group in networks_first},
             networks=list(dashboard.networks),
             cameras=list(dashboard.cameras),
             webrtc_output=bool(webrtc and webrtc.output),
             webrtc_input=bool(webrtc and webrtc.input),
+            api_docs=API_DOCS if served_to_get(app, API_DOCS) else None,
         )
 
     @per_camera("/video_feed")
@@ -361,26 +374,61 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: --auth: {error}", file=sys.stderr)
         return 2
     try:
+        server = listen(args, ssl_context)
+    except OSError as error:
+        print(f"error: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
+        return 2
+    try:
         webrtc = open_webrtc_for(args)
     except (WebRTCUnavailable, OutputError) as error:
+        server.server_close()
         print(f"error: {error}", file=sys.stderr)
         return 2
     try:
-        return serve(args, cameras, ssl_context, webrtc, authenticator)
+        return serve(server, args, cameras, ssl_context, webrtc, authenticator)
     finally:
+        server.server_close()
         if webrtc is not None:
             webrtc.close()
 
 
+def listen(args: argparse.Namespace, ssl_context: ssl.SSLContext | None) -> StreamingServer:
+    """The server, bound to --host and --port but not listening yet, with no app (serve gives
+    it one, then has it listen);
+    OSError with a plain reason if it cannot listen (werkzeug prints its reason and exits)."""
+    said = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(said):
+            server = make_http_server(
+                Flask(__name__),
+                args.host,
+                args.port,
+                ssl_context,
+                server_limits(args),
+                listen_now=False,
+            )
+    except SystemExit:
+        reason = said.getvalue().strip().splitlines()[:1] or ["unknown reason"]
+        if "in use" in reason[0]:
+            reason = [
+                f"{reason[0]}: another program has this port; stop it or choose another --port"
+            ]
+        raise OSError(reason[0]) from None
+    server.log_polls = args.log_polls
+    return server
+
+
 def serve(
+    server: StreamingServer,
     args: argparse.Namespace,
     cameras: list[CameraSpec],
     ssl_context: ssl.SSLContext | None,
     webrtc: WebRTC | None,
     authenticator: Authenticator | None,
 ) -> int:
-    """run() once the command line is checked: open the inputs, the networks and the
-    outputs, and serve until a signal."""
+    """run() once the command line is checked and the server listens (a port in use is found
+    before any network loads): open the inputs, the networks and the outputs, and serve until
+    a signal."""
     options = custom_options(args)
     networks = at_network_priority(lambda: load_networks(args, options))
     openers = {camera.name: input_opener(camera.input, webrtc) for camera in cameras}
@@ -411,7 +459,7 @@ def serve(
         outputs=outputs,
         backoff=webrtc.input.backoff if webrtc and webrtc.input else None,
     )
-    app = create_app(
+    server.app = create_app(
         dashboard,
         args.title,
         webrtc,
@@ -420,31 +468,22 @@ def serve(
         https=ssl_context is not None,
     )
     if args.trusted_proxy:
-        app.wsgi_app = TrustedProxy(app.wsgi_app, args.trusted_proxy)  # type: ignore[method-assign]
-    try:
-        server = make_http_server(app, args.host, args.port, ssl_context, server_limits(args))
-    except (OSError, SystemExit) as error:
-        close_all([*sources.values(), *outputs])
-        print(f"error: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
-        return 2
+        server.app.wsgi_app = TrustedProxy(  # type: ignore[method-assign]
+            server.app.wsgi_app, args.trusted_proxy
+        )
     dashboard.start()
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # a closed terminal too
         signal.signal(signum, lambda *_: stop.set())
+    server.listen()
     serving = threading.Thread(target=server.serve_forever, name="http", daemon=True)
     serving.start()
-    scheme = "https" if args.ssl_cert else "http"
-    shown_host = "localhost" if args.host in ("0.0.0.0", "::") else args.host
-    address = (
-        args.host
-        if args.host.startswith("unix://")
-        else f"{scheme}://{shown_host}:{server.server_port}"
-    )
     described = ", ".join(
         source.description if len(sources) == 1 else f"{name}: {source.description}"
         for name, source in sources.items()
     )
-    log.info("serving %s on %s", described, address)
+    urls = page_urls("https" if args.ssl_cert else "http", args.host, server.server_port)
+    log.info("serving %s on %s", described, " ".join(urls))
     if authenticator is None and args.host not in LOCAL_HOSTS:
         log.warning(
             "listening on %s with no --auth: anyone who reaches this port can watch and "
@@ -461,8 +500,32 @@ def serve(
         webrtc.close()
     dashboard.stop()
     server.shutdown()
-    server.server_close()
     return 0
+
+
+def page_urls(scheme: str, host: str, port: int) -> list[str]:
+    """Every address a user can open: localhost, then this machine's other addresses when the
+    server listens on every interface (IPv4 ones for 0.0.0.0; IPv6 ones too for ::)."""
+    if host.startswith("unix://"):
+        return [host]
+    if host not in ("0.0.0.0", "::"):
+        return [f"{scheme}://{bracketed(host)}:{port}"]
+    found = [
+        ipaddress.ip_address(address)
+        for address in security.local_addresses()
+        if not ipaddress.ip_address(address).is_loopback
+        and not ipaddress.ip_address(address).is_link_local
+    ]
+    usable = [a for a in found if host == "::" or a.version == 4]
+    ordered = sorted(usable, key=lambda address: (address.version, address.packed))
+    return [f"{scheme}://localhost:{port}"] + [
+        f"{scheme}://{bracketed(str(address))}:{port}" for address in ordered
+    ]
+
+
+def bracketed(host: str) -> str:
+    """An IPv6 address in brackets, as a URL holds it."""
+    return f"[{host}]" if ":" in host else host
 
 
 def main(argv: Sequence[str] | None = None) -> int:

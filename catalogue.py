@@ -19,6 +19,7 @@ import hashlib
 import json
 import logging
 import os
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,8 @@ CUSTOM_ONNX_BACKENDS = {
 MODEL_FILE_SUFFIXES = (".onnx", ".tflite")  # a command-line value ending so is a user's file
 # What messages call the runtime of a backend whose entries have stand-ins (see runtime_of).
 RUNTIMES = {"jetson": "jetson-inference"}
+LIST_WIDTH = 100  # --list-models fits a terminal this wide
+LIST_INDENT = "    "  # a network's description, on the lines under its row
 
 log = logging.getLogger("catalogue")
 
@@ -103,6 +106,7 @@ class CatalogueEntry:
     files: dict[str, ModelFile] = field(default_factory=dict)
     input: dict[str, Any] = field(default_factory=dict)
     on_pc: str | None = None  # the network of its type that runs in its place, if it cannot
+    speed_note: str = ""  # a warning the page shows beside a slow choice
 
     def backend_problem(self) -> str | None:
         """None if its backend can run here (see backends/registry.py), else why not."""
@@ -327,6 +331,7 @@ def _entry(item: Any, folder: Path) -> CatalogueEntry:
         files,
         _field(item, "input", dict, {}),
         on_pc,
+        _field(item, "speed_note", str, ""),
     )
 
 
@@ -411,7 +416,8 @@ def read_colors(path: Path | None) -> list[tuple[int, int, int]]:
 
 
 def describe(catalogue: Catalogue) -> str:
-    """The --list-models table: every network and whether it can run on this machine; for a
+    """The --list-models table, LIST_WIDTH wide: every network (its description on indented
+    lines under it) and whether it can run on this machine; for a
     network that cannot but has a stand-in that can, an arrow to the stand-in, explained in
     a line under the table."""
     rows: list[tuple[str, str, str, str, str]] = []
@@ -434,16 +440,33 @@ def describe(catalogue: Catalogue) -> str:
         aliases = f" (also: {', '.join(entry.aliases)})" if entry.aliases else ""
         rows.append((entry.type, entry.name, entry.backend, status, entry.description + aliases))
     header = ("type", "name", "backend", "runs here", "description")
-    widths = [max(len(row[column]) for row in (header, *rows)) for column in range(4)]
-    lines = [
-        " ".join(f"{cell:<{width}}" for cell, width in zip(row, widths)) + " " + row[4]
-        for row in (header, *rows)
-    ]
+    widths = [max(len(row[column]) for row in (header, *rows)) for column in range(3)]
+    status_indent = " " * (sum(widths) + len(widths))
+    lines = []
+    for row in (header, *rows):
+        head = " ".join(f"{cell:<{width}}" for cell, width in zip(row, widths)) + " " + row[3]
+        lines += wrap(head, subsequent_indent=status_indent)
+        lines += wrap(row[4], initial_indent=LIST_INDENT, subsequent_indent=LIST_INDENT)
     if stand_in_reasons:
         lines += [
             "",
-            "-> NAME: cannot run on this machine; asked for, NAME runs in its place ("
-            + "; ".join(stand_in_reasons)
-            + ")",
+            *wrap(
+                "-> NAME: cannot run on this machine; asked for, NAME runs in its place ("
+                + "; ".join(stand_in_reasons)
+                + ")"
+            ),
         ]
     return "\n".join(lines)
+
+
+def wrap(text: str, initial_indent: str = "", subsequent_indent: str = "") -> list[str]:
+    """Lines of the --list-models table, at most LIST_WIDTH wide (names are not cut at their
+    hyphens)."""
+    return textwrap.wrap(
+        text,
+        LIST_WIDTH,
+        initial_indent=initial_indent,
+        subsequent_indent=subsequent_indent,
+        break_on_hyphens=False,
+        break_long_words=False,
+    )

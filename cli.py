@@ -22,6 +22,8 @@ from proxy import proxy_network
 from server import MAX_CONNECTIONS_CEILING, ServerLimits
 from sources import (
     FLIP_METHODS,
+    HELD_IMAGE_RATE,
+    SLIDESHOW_RATE,
     InputSpec,
     JetsonSource,
     Source,
@@ -66,12 +68,23 @@ DEFAULT_OUTPUT_RATE = 30.0
 DEFAULT_IDLE_STOP_S = 60.0  # a video file's frame rate when neither flags nor input say
 
 
+class DefaultsShown(argparse.HelpFormatter):
+    """--help says each flag's default, where it has one and its help does not say it yet."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if action.default in (None, False, argparse.SUPPRESS) or "default" in text:
+            return text
+        return f"{text} (default: %(default)s)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description="Live video dashboard: runs DNNs on a camera stream and serves it as MJPEG "
         "with a REST control panel. Takes the command line of jetson-inference's Flask example "
         "(python/www/flask/app.py) and jetson-utils' video options; those that mean nothing "
-        "on this machine are accepted with a one-line warning."
+        "on this machine are accepted with a one-line warning.",
+        formatter_class=DefaultsShown,
     )
     source = parser.add_argument_group("input (as jetson-utils' videoSource)")
     source.add_argument(
@@ -100,19 +113,35 @@ def build_parser() -> argparse.ArgumentParser:
         "request) closes its input and pauses its networks until someone does; 0: never "
         f"(default {DEFAULT_IDLE_STOP_S:g}; never for a camera with an --output)",
     )
-    source.add_argument("--input-width", type=int, metavar="PX", help="frame width")
-    source.add_argument("--input-height", type=int, metavar="PX", help="frame height")
+    source.add_argument(
+        "--input-width",
+        type=int,
+        metavar="PX",
+        help="frame width: asked of a camera; a video file or image is resized to it (with "
+        "--input-height); default: the input's own, 640 for the test pattern",
+    )
+    source.add_argument(
+        "--input-height",
+        type=int,
+        metavar="PX",
+        help="frame height (as --input-width); default: the input's own, 480 for the test pattern",
+    )
     source.add_argument(
         "--input-rate",
         type=float,
         metavar="FPS",
-        help="frame rate (images: slideshow rate, default 1)",
+        help=f"frame rate; default: a camera's or a file's own, 30 for the test pattern; a "
+        f"single image is processed again at {HELD_IMAGE_RATE:g} fps; a folder or glob of "
+        f"images: the slideshow rate, default {SLIDESHOW_RATE:g}",
     )
     source.add_argument(
         "--input-loop",
         type=int,
         metavar="N",
-        help="files: 0 play once (default), N loop N more times, -1 forever",
+        help="at the end of a file: 0 play once, N loop N more times, -1 forever. Default: "
+        "a single image is held (-1: processed again and again, like a paused frame); a video "
+        "file, a folder or a glob of images plays once, then the page shows its last frame, "
+        "marked offline",
     )
     source.add_argument(
         "--input-flip",
@@ -238,7 +267,9 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_argument(
         "--host",
         default="0.0.0.0",
-        help="interface to listen on, or unix:///PATH for a UNIX socket (for a proxy in front)",
+        help="interface to listen on; 0.0.0.0: every interface (anyone on the network can open "
+        "the page: see --auth), 127.0.0.1: this machine only, unix:///PATH: a UNIX socket (for "
+        "a proxy in front)",
     )
     server.add_argument("--port", type=int, default=8050, help="port to listen on")
     server.add_argument("--title", default="DNN Dashboard", help="the page's title")
@@ -307,7 +338,14 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_argument(
         "--verbose",
         action="store_true",
-        help="log every request, and show the runtimes' own console output",
+        help="log every request (but the page's polls: see --log-polls), and show the "
+        "runtimes' own console output",
+    )
+    server.add_argument(
+        "--log-polls",
+        action="store_true",
+        help="with --verbose, also log what the page polls every second (/stats, /results, "
+        "/api/properties, /cameras)",
     )
     server.add_argument(
         "--log-level",
@@ -465,7 +503,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args.input_width = args.input_width or args.width
     args.input_height = args.input_height or args.height
     args.input_rate = args.input_rate or args.framerate
-    args.input_loop = next((n for n in (args.input_loop, args.loop) if n is not None), 0)
+    args.input_loop = next((n for n in (args.input_loop, args.loop) if n is not None), None)
     args.input_flip = args.input_flip or args.flip_method or "none"
     for name in ("input_width", "input_height"):
         if (getattr(args, name) or 0) > MAX_JPEG_SIDE:

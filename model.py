@@ -53,8 +53,11 @@ def setting(
     step: float | None = None,
     help: str = "",  # noqa: A002
     choices: tuple[str, ...] | None = None,
+    label: str = "",
+    percent: bool = False,
 ) -> Any:
-    """A dataclass field that is a live setting, with its range and help text."""
+    """A dataclass field that is a live setting, with its range and help text, and what the page
+    calls it (`label`; with `percent`, the value is shown as a percentage of the maximum)."""
     return dataclasses.field(
         default=default,
         metadata={
@@ -63,6 +66,8 @@ def setting(
             "step": step,
             "help": help,
             "choices": choices,
+            "label": label,
+            "percent": percent,
         },
     )
 
@@ -138,7 +143,11 @@ class ModelSlot:
     """
 
     def __init__(
-        self, model: Model[Any], load: Callable[[str], Model[Any]], choices: tuple[str, ...]
+        self,
+        model: Model[Any],
+        load: Callable[[str], Model[Any]],
+        choices: tuple[str, ...],
+        choice_notes: Mapping[str, str] | None = None,
     ) -> None:
         self.type = model.type
         self.needs = model.needs
@@ -168,6 +177,7 @@ class ModelSlot:
         self._wanted = model.name  # the network last asked for; an older load is not swapped in
         self._load = load
         self._choices = choices
+        self._choice_notes = choice_notes  # choice -> a note for the page ("slow: ...")
         self._settings_lock = threading.Lock()  # the registry's, once declare_properties() runs
         # held while a frame goes through a model; first come, first served, so that cameras
         # sharing this network take turns
@@ -203,6 +213,7 @@ class ModelSlot:
             self._set_enabled,
             bool,
             help=f"run the {self.type} network",
+            label="On",
         )
         for field in dataclasses.fields(self.settings):
             attribute_property(
@@ -221,6 +232,8 @@ class ModelSlot:
             str,
             choices=self._choices,
             help="the network; a PUT loads another in the background, then swaps",
+            label="Network",
+            choice_notes=self._choice_notes,
         )
 
     def _set_enabled(self, enabled: bool) -> None:

@@ -53,6 +53,9 @@ REFUSE_BODY = "dashboard.refuse_body"  # environ: call it to have the body left 
 # accept() errors that say the process or the machine is out of something, not the client
 OUT_OF_RESOURCES = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}
 DIGITS = re.compile(r"[0-9]+")
+# what the page polls every second (dashboard.js): --verbose leaves it out unless --log-polls
+POLLED = re.compile(r"(/cameras/[^/]+)?/(stats|results)|/api/properties|/cameras")
+CONTROL_CHARACTERS = {code: f"\\x{code:02x}" for code in (*range(32), 127)}
 
 HeadCheck = Callable[[Message], tuple[HTTPStatus, str] | None]
 
@@ -359,8 +362,17 @@ class StreamingRequestHandler(WSGIRequestHandler):
         super().finish()
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        if logging.getLogger("werkzeug").isEnabledFor(logging.DEBUG):
-            super().log_request(code, size)
+        """One line per request (--verbose), timestamped by the log's format only; the page's
+        polls, answered, only if the server logs polls (--log-polls)."""
+        access = logging.getLogger("werkzeug")
+        if not access.isEnabledFor(logging.DEBUG):
+            return
+        path = getattr(self, "path", "")
+        polled = self.command == "GET" and POLLED.fullmatch(path.split("?")[0]) is not None
+        if polled and str(code) in ("200", "304") and not self.server.log_polls:
+            return
+        line = self.requestline.translate(CONTROL_CHARACTERS)
+        access.info('%s "%s" %s %s', self.address_string(), line, code, size)
 
     def log_error(self, format: str, *args: Any) -> None:  # noqa: A002 (http.server's name)
         self.server.bad_requests.log(
@@ -374,6 +386,7 @@ class StreamingServer(ThreadedWSGIServer):
     of the module's docstring."""
 
     request_queue_size = 1024
+    log_polls = False  # --verbose logs the page's polls (POLLED) too
 
     def __init__(
         self,
@@ -382,7 +395,9 @@ class StreamingServer(ThreadedWSGIServer):
         app: Flask,
         limits: ServerLimits | None = None,
         ssl_context: ssl.SSLContext | None = None,
+        listen_now: bool = True,
     ) -> None:
+        self._listen_now = listen_now  # False: bound now, connections refused until listen()
         self.limits = limits or ServerLimits()
         self.connections = ConnectionCounts(
             self.limits.max_connections, self.limits.max_connections_per_client
@@ -394,6 +409,15 @@ class StreamingServer(ThreadedWSGIServer):
         self.errors = RateLimitedLog(log)
         self._accept_pause = Backoff(0.05, 1.0)
         super().__init__(host, port, app, StreamingRequestHandler, ssl_context=ssl_context)
+
+    def server_activate(self) -> None:
+        if self._listen_now:
+            super().server_activate()
+
+    def listen(self) -> None:
+        """Take connections on the port bound at start (listen_now=False): until now a client
+        was refused at once, as by a server not started yet, rather than left waiting."""
+        super().server_activate()
 
     def get_request(self) -> tuple[socket.socket, Any]:
         """accept(); out of file descriptors (or memory), wait before the next try: the
@@ -469,8 +493,11 @@ def make_http_server(
     port: int,
     ssl_context: ssl.SSLContext | None = None,
     limits: ServerLimits | None = None,
+    listen_now: bool = True,
 ) -> StreamingServer:
-    server = StreamingServer(host, port, app, limits, ssl_context)
+    """The server on host:port; with listen_now False, bound but refusing connections until
+    its listen() (a port in use is found at once, before a slow start)."""
+    server = StreamingServer(host, port, app, limits, ssl_context, listen_now)
     if ssl_context:
         # The TLS handshake would otherwise run in accept(), on the one thread that accepts
         # every connection: a client that connects and says nothing would stop the server.

@@ -36,6 +36,8 @@ FLIP_METHODS = (
 )
 TEST_PATTERN_URIS = {"", "test", "test://", "testpattern", "test://pattern"}
 PATTERN_PHOTO = Path(__file__).resolve().parent / "data" / "media" / "astronaut.jpg"
+HELD_IMAGE_RATE = 10.0  # a single image held on screen is processed again at this rate
+SLIDESHOW_RATE = 1.0  # a folder or glob of images is shown at this rate
 
 
 class SourceError(Exception):
@@ -50,7 +52,8 @@ class InputSpec:
     width: int | None = None
     height: int | None = None
     rate: float | None = None
-    loop: int = 0  # 0 once, N more times, -1 forever (jetson-utils' --input-loop)
+    # 0 once, N more times, -1 forever (jetson-utils' --input-loop); None: loop_count's default
+    loop: int | None = None
     flip: str = "none"
     # more videoSource options ("--input-codec=h264"...), for jetson_utils only: OpenCV has none
     jetson_options: tuple[str, ...] = ()
@@ -247,7 +250,7 @@ class JetsonSource:
     """jetson_utils.videoSource: every URI jetson-utils knows, decoded on the GPU."""
 
     def __init__(self, jetson_utils, spec: InputSpec) -> None:
-        argv = [f"--input-loop={spec.loop}", f"--input-flip={spec.flip}"]
+        argv = [f"--input-loop={loop_count(spec)}", f"--input-flip={spec.flip}"]
         argv += [f"--input-width={spec.width}"] if spec.width else []
         argv += [f"--input-height={spec.height}"] if spec.height else []
         argv += [f"--input-rate={spec.rate:g}"] if spec.rate else []
@@ -310,6 +313,21 @@ def flip_frame(frame: np.ndarray, method: str) -> np.ndarray:
         "upper-left-diagonal": cv2.transpose,
     }
     return operations[method](frame)
+
+
+def names_one_image(uri: str) -> bool:
+    """Whether the URI names a single still image (not a folder, a glob or a video)."""
+    path = uri.strip().removeprefix("file://")
+    return not any(char in path for char in "*?[") and Path(path).suffix.lower() in IMAGE_SUFFIXES
+
+
+def loop_count(spec: InputSpec) -> int:
+    """How often the input plays again at its end: --input-loop if given, else -1 (held, like
+    a paused frame, so that the networks keep drawing on it) for a single image and 0 (played
+    once, then offline with its last frame) for a video file, a folder or a glob of images."""
+    if spec.loop is not None:
+        return spec.loop
+    return -1 if names_one_image(spec.uri) else 0
 
 
 def _names_a_file(uri: str) -> bool:
@@ -411,11 +429,12 @@ def _open_path(spec: InputSpec, path: str) -> Source:
     paths = sorted(p for p in found if p.suffix.lower() in IMAGE_SUFFIXES)
     if not paths:
         raise SourceError(f"{spec.uri}: {empty}")
+    loop = loop_count(spec)
     if len(paths) > 1:
         description = f"{len(paths)} {description}"
-    return ImageSequence(
-        paths, description, pace=spec.rate or 1.0, loop=spec.loop, size=_size(spec)
-    )
+    held = len(paths) == 1 and loop == -1
+    pace = spec.rate or (HELD_IMAGE_RATE if held else SLIDESHOW_RATE)
+    return ImageSequence(paths, description, pace=pace, loop=loop, size=_size(spec))
 
 
 def _open_video_file(spec: InputSpec, target: Path) -> CaptureSource:
@@ -435,7 +454,7 @@ def _video_file(
     file_rate = capture.get(cv2.CAP_PROP_FPS)
     rate = spec.rate or (file_rate if 0 < file_rate < 1000 else 30.0)
     return CaptureSource(
-        capture, description, pace=rate, loop=spec.loop, size=_size(spec), remote=remote
+        capture, description, pace=rate, loop=loop_count(spec), size=_size(spec), remote=remote
     )
 
 

@@ -381,7 +381,8 @@ class StreamSettings:
             minimum=1,
             maximum=100,
             step=1,
-            help="JPEG quality of the stream",
+            help="JPEG quality of the stream: higher is sharper and heavier",
+            label="JPEG quality",
         )
         attribute_property(
             settings,
@@ -393,6 +394,7 @@ class StreamSettings:
             maximum=120,
             step=1,
             help="cap on the output frame rate; 0: no cap",
+            label="Max FPS (0 = no cap)",
         )
         attribute_property(
             settings,
@@ -401,6 +403,7 @@ class StreamSettings:
             "overlay_stats",
             bool,
             help="draw fps and latency into the video",
+            label="Draw stats on the video",
         )
         rest_property(
             settings,
@@ -412,6 +415,7 @@ class StreamSettings:
             help="sync: every frame waits for every network; async: the video keeps "
             "its rate and each network runs at its own, drawn with its latest "
             "result",
+            label="Network timing",
         )
         attribute_property(
             settings,
@@ -420,6 +424,7 @@ class StreamSettings:
             "parallel_networks",
             bool,
             help="sync mode: run the networks of a frame in parallel",
+            label="Run networks in parallel",
         )
 
 
@@ -511,6 +516,7 @@ class Pipeline:
             "/input/fps",
             type=float,
             help="frames captured per second",
+            label="FPS",
             getter=lambda: round(capture.meter.rate(), 2),
         )
         rest_property(
@@ -585,26 +591,30 @@ class Pipeline:
     def _process_loop(self) -> None:
         processed = -1
         last: Frame | None = None
+        last_results: dict[str, Result] = {}
         while not self._stop_event.is_set():
             self._check_idle()
             frame = self._frames.wait_newer(processed, timeout=OFFLINE_REPUBLISH_S)
             try:
                 if frame is None:
                     if last is not None and self.capture.state in (RECONNECTING, OFFLINE):
-                        self._publish_offline(last)
+                        self._publish_offline(last, last_results)
                     continue
                 if processed >= 0:
                     self._dropped += frame.index - processed - 1
                 processed, last = frame.index, frame
-                self._publish(self._annotate(frame, self._results_for(frame)), frame, live=True)
+                last_results = self._results_for(frame)
+                self._publish(self._annotate(frame, last_results), frame, live=True)
             except Exception:  # never let one bad frame end the stream
                 log.exception("processing frame %d failed", processed)
             self._throttle()
 
-    def _publish_offline(self, last: Frame) -> None:
-        """The last frame again, with a banner saying the input is reconnecting or offline."""
+    def _publish_offline(self, last: Frame, results: dict[str, Result]) -> None:
+        """The last frame again, with the overlays of its results (as the networks' settings
+        now say to draw them) and a banner saying the input is reconnecting or offline."""
         banner = f"INPUT {self.capture.state.upper()}"
-        self._publish(draw_offline_banner(host_view(last.image), banner), last, live=False)
+        annotated = self._annotate(last, results)
+        self._publish(draw_offline_banner(annotated, banner), last, live=False)
 
     def _results_for(self, frame: Frame) -> dict[str, Result]:
         """The results to draw on `frame`: in sync mode, the enabled networks run on it now;

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import math
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +46,9 @@ class Property:
     step: float | None = None
     choices: tuple[str, ...] | None = None
     help: str = ""
+    label: str = ""  # what the page calls it; the name, made readable, if empty
+    percent: bool = False  # the page shows the value as a percentage of the maximum
+    choice_notes: Mapping[str, str] | None = None  # choice -> a note the page shows beside it
 
     @property
     def group(self) -> str:
@@ -58,6 +61,11 @@ class Property:
     @property
     def type_name(self) -> str:
         return TYPE_NAMES[self.type]
+
+    @property
+    def title(self) -> str:
+        """The label, or the name made readable (tracking_enabled: "Tracking enabled")."""
+        return self.label or self.name.replace("_", " ").capitalize()
 
     @property
     def writable(self) -> bool:
@@ -76,6 +84,7 @@ class Property:
             "choices": list(self.choices) if self.choices else None,
             "value": self.getter(),
             "help": self.help,
+            "label": self.title,
             "writable": self.writable,
         }
 
@@ -202,11 +211,29 @@ def rest_property(
     step: float | None = None,
     choices: tuple[str, ...] | None = None,
     help: str = "",  # noqa: A002
+    label: str = "",
+    percent: bool = False,
+    choice_notes: Mapping[str, str] | None = None,
 ) -> Property:
     """Declare a live setting at `path` (`/<group>/<name>`): GET always, PUT if it has a setter."""
     if type not in TYPE_NAMES:
         raise TypeError(f"{path}: unsupported property type {type!r}")
-    return registry.add(Property(path, type, getter, setter, minimum, maximum, step, choices, help))
+    return registry.add(
+        Property(
+            path,
+            type,
+            getter,
+            setter,
+            minimum,
+            maximum,
+            step,
+            choices,
+            help,
+            label,
+            percent,
+            choice_notes,
+        )
+    )
 
 
 def attribute_property(

@@ -89,4 +89,5 @@ def create_slot(
         chosen = entry if name == entry.name else catalogue.find(network_type, name)
         return load_model(chosen, loaded)
 
-    return ModelSlot(load(entry.name), load, choices)
+    notes = {e.name: e.speed_note for e in catalogue.runnable(network_type) if e.speed_note}
+    return ModelSlot(load(entry.name), load, choices, notes)

@@ -106,9 +106,8 @@ STANDING_HIP_HEIGHT = (1.1, 1.4)
 STILL_WINDOW_S = 1.0
 STILL_TRAVEL = (0.3, 0.1)  # hip centre's largest move from its mean: moving .. still
 
-# Drawing: the label's colour with no person to point at, and when no action is sure enough
+# Drawing: the label's colour with no person to point at
 ACTION_RED = (40, 40, 160)
-NO_ACTION_GREY = (90, 90, 90)
 TEXT_SCALE = 1.2  # times the frame's text scale
 
 
@@ -358,7 +357,9 @@ def classify(history: Sequence[Sample]) -> dict[str, float]:
 
 @dataclass
 class ActionSettings:
-    confidence_threshold: float = setting(0.5, 0.0, 1.0, 0.01, "actions less sure are not reported")
+    confidence_threshold: float = setting(
+        0.5, 0.0, 1.0, 0.01, "actions less sure are not reported", label="Min confidence"
+    )
     skip_frames: int = setting(
         0,
         0,
@@ -366,6 +367,7 @@ class ActionSettings:
         1,
         "frames between evaluations, which report the "
         "last answer; the landmarks are still followed every frame",
+        label="Frames skipped between evaluations",
     )
 
 
@@ -488,22 +490,18 @@ def place_action(overlay: Overlay, result: ActionResult) -> None:
     colour: the largest body (with both shoulders) of the frame's pose result. On a PC the
     pose network finds one body, the one the rules follow; a clip classifier's action is the
     scene's, and the largest person the likeliest actor. With no body to point at (no pose
-    result, or hands), bottom left. "no action" in grey when none is sure enough, so that the
-    network is seen to run."""
+    result, or hands), bottom left. Nothing when no action is sure enough: a permanent "no
+    action" would only hide the picture (the page's card says it, and that the network runs)."""
     if result.label is None:
-        text, colour = "no action", NO_ACTION_GREY
-    else:
-        text = f"{result.label.replace('_', ' ')} {result.confidence * 100:.0f}%"
-        colour = ACTION_RED
+        return
+    text = f"{result.label.replace('_', ' ')} {result.confidence * 100:.0f}%"
     pose = overlay.results.get("pose")
     actor = largest_body(pose.poses) if isinstance(pose, PoseResult) else None
     if actor is None:
-        overlay.place_in_corner(overlay.panel([text], colour, TEXT_SCALE), "bottom-left")
+        overlay.place_in_corner(overlay.panel([text], ACTION_RED, TEXT_SCALE), "bottom-left")
         return
     index, box = actor
-    if result.label is not None:
-        colour = person_colour(index)
-    overlay.place_by(overlay.panel([text], colour, TEXT_SCALE), box)
+    overlay.place_by(overlay.panel([text], person_colour(index), TEXT_SCALE), box)
 
 
 def largest_body(poses: Sequence[Pose]) -> tuple[int, Rect] | None:

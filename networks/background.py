@@ -90,6 +90,7 @@ class BackgroundSettings:
         help="what replaces the background: the frame blurred, a "
         "green-screen colour, or a generated image",
         choices=tuple(BACKGROUNDS),
+        label="Background",
     )
 
 

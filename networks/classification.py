@@ -30,7 +30,7 @@ class Classifier(Protocol):
 @dataclass
 class ClassificationSettings:
     confidence_threshold: float = setting(
-        0.05, 0.0, 1.0, 0.01, "classes scoring less are not reported"
+        0.15, 0.0, 1.0, 0.01, "classes scoring less are not reported", label="Min confidence"
     )
     output_smoothing: float = setting(
         0.0,
@@ -38,6 +38,7 @@ class ClassificationSettings:
         1.0,
         0.01,
         "weight of past frames in an exponential moving average of the scores; 0: none",
+        label="Smoothing (0 = none)",
     )
 
 

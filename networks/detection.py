@@ -36,24 +36,52 @@ class Detector(Protocol):
 
 @dataclass
 class DetectionSettings:
-    confidence_threshold: float = setting(0.4, 0.0, 1.0, 0.01, "minimum confidence of a box")
+    confidence_threshold: float = setting(
+        0.4, 0.0, 1.0, 0.01, "minimum confidence of a box", label="Min confidence"
+    )
     clustering_threshold: float = setting(
-        0.5, 0.0, 1.0, 0.01, "IoU above which overlapping boxes of one class are merged (NMS)"
+        0.5,
+        0.0,
+        1.0,
+        0.01,
+        "IoU above which overlapping boxes of one class are merged (NMS)",
+        label="Merge overlapping boxes above (IoU)",
     )
     overlay_alpha: float = setting(
-        80.0, 0.0, 255.0, 1.0, "opacity of the box fill, 0-255; none while segmentation is drawn"
+        80.0,
+        0.0,
+        255.0,
+        1.0,
+        "opacity of the box fill (the API takes 0-255); none while segmentation is drawn",
+        label="Box fill opacity",
+        percent=True,
     )
     tracking_enabled: bool = setting(
-        False, help="follow objects across frames with stable track ids"
+        False, help="follow objects across frames with stable track ids", label="Track objects"
     )
     tracking_min_frames: int = setting(
-        3, 0, 60, 1, "frames an object is seen before it gets a track id; 0 or 1: at once"
+        3,
+        0,
+        60,
+        1,
+        "frames an object is seen before it gets a track id; 0 or 1: at once",
+        label="Frames seen before a track id",
     )
     tracking_drop_frames: int = setting(
-        15, 0, 60, 1, "frames an object may be lost before its track is dropped"
+        15,
+        0,
+        60,
+        1,
+        "frames an object may be lost before its track is dropped",
+        label="Frames lost before a track ends",
     )
     tracking_overlap_threshold: float = setting(
-        0.1, 0.0, 1.0, 0.01, "IoU a box needs with a track's predicted box to continue it"
+        0.1,
+        0.0,
+        1.0,
+        0.01,
+        "IoU a box needs with a track's predicted box to continue it",
+        label="Overlap to continue a track (IoU)",
     )
 
 

@@ -54,7 +54,12 @@ class PoseEstimator(Protocol):
 @dataclass
 class PoseSettings:
     confidence_threshold: float = setting(
-        0.5, 0.0, 1.0, 0.01, "keypoints less confident are left out; so is a person with none left"
+        0.5,
+        0.0,
+        1.0,
+        0.01,
+        "keypoints less confident are left out; so is a person with none left",
+        label="Min keypoint confidence",
     )
 
 

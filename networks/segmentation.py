@@ -33,7 +33,15 @@ class Segmenter(Protocol):
 
 @dataclass
 class SegmentationSettings:
-    overlay_alpha: float = setting(150.0, 0.0, 255.0, 1.0, "opacity of the class colours, 0-255")
+    overlay_alpha: float = setting(
+        150.0,
+        0.0,
+        255.0,
+        1.0,
+        "opacity of the class colours (the API takes 0-255)",
+        label="Colour opacity",
+        percent=True,
+    )
 
 
 class SegmentationModel(Model[SegmentationResult]):

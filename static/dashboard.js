@@ -111,15 +111,19 @@ const Dashboard = (() => {
     const badge = document.getElementById(`${id}-value`);
     const element = document.getElementById(id);
     const stepDecimals = type === "int" || Number(element.step) >= 1 ? 0 : 2;
-    // The badge shows the value itself, also one off the slider's steps (set with curl).
-    const format = (value) => Number(value).toFixed(Math.max(stepDecimals, decimalsOf(value)));
+    const percentOf = Number(element.dataset.percentOf) || 0;
+    // The badge shows the value itself, also one off the slider's steps (set with curl), or,
+    // for an opacity on a 0-255 scale, its percentage.
+    const format = (value) => (percentOf ? `${Math.round((100 * value) / percentOf)}%`
+      : Number(value).toFixed(Math.max(stepDecimals, decimalsOf(value))));
     let dragging = false;
     element.addEventListener("pointerdown", () => { dragging = true; });
     for (const name of ["pointerup", "pointercancel"]) {
       window.addEventListener(name, () => { dragging = false; });
     }
     element.addEventListener("input", () => {
-      badge.textContent = Number(element.value).toFixed(stepDecimals);
+      badge.textContent = percentOf ? format(element.value)
+        : Number(element.value).toFixed(stepDecimals);
     });
     bind(id, path, (el, value) => { el.value = value; badge.textContent = format(value); },
       (el) => parse(type, el.value), ["input", "change"], () => dragging);
@@ -198,9 +202,30 @@ const Dashboard = (() => {
   // The video (video.js) is reconnected when /stats shows the server back or restarted.
   const server = {lost: false, uptime: null};
 
+  // While the server does not answer, the page says so: the video dims under a notice, the
+  // stats are marked stale and the controls are disabled (a change could not be sent).
+  function showServerLost(lost) {
+    document.body.classList.toggle("server-lost", lost);
+    document.getElementById("server-lost").hidden = !lost;
+    const inputs = document.querySelectorAll("[data-bind]:not([data-bind=readout]), #camera-running");
+    for (const element of inputs) {
+      if (lost && !element.disabled) {
+        element.disabled = true;
+        element.dataset.disabledWhileLost = "1";
+      } else if (!lost && element.dataset.disabledWhileLost) {
+        element.disabled = false;
+        delete element.dataset.disabledWhileLost;
+      }
+    }
+  }
+
   function followServer(stats) {
     const restarted = server.uptime !== null && stats.uptime_s < server.uptime;
-    if (server.lost || restarted) Video.reconnect();
+    if (server.lost || restarted) {
+      Video.reconnect();
+      showServerLost(false);
+      followProperties(); // the values in force now, not those shown before the loss
+    }
     server.lost = false;
     server.uptime = stats.uptime_s;
   }
@@ -248,6 +273,7 @@ const Dashboard = (() => {
         : "text-bg-danger");
     } catch (error) {
       server.lost = true;
+      showServerLost(true);
       const state = document.getElementById("source-state");
       state.textContent = "server unreachable";
       state.className = "badge text-bg-danger";
@@ -288,9 +314,26 @@ const Dashboard = (() => {
     } catch (error) { /* the next poll retries */ }
   }
 
+  // Fullscreen for the video; a snapshot of the annotated frame, named by camera and time.
+  function bindVideoButtons() {
+    const video = document.getElementById("video");
+    document.getElementById("fullscreen").addEventListener("click", () => {
+      if (document.fullscreenElement) document.exitFullscreen();
+      else video.requestFullscreen().catch((error) => showMessage(error.message, "fullscreen"));
+    });
+    const snapshot = document.getElementById("snapshot");
+    snapshot.addEventListener("click", () => {
+      const camera = Cameras.base().split("/").pop() || "camera";
+      const time = new Date().toISOString().slice(0, 19).replace(/[:T]/g, "-");
+      snapshot.href = `${Cameras.base()}/snapshot.jpg`;
+      snapshot.download = `snapshot-${camera}-${time}.jpg`;
+    });
+  }
+
   function start() {
     bindAll();
     rememberFolds();
+    bindVideoButtons();
     Video.start();
     Cameras.start();
     if (document.getElementById("card-camera")) Webcam.start();

@@ -137,3 +137,15 @@ class StillPerson:
         self, image: np.ndarray, confidence_threshold: float, nms_threshold: float
     ) -> list[Detection]:
         return [Detection(0, "person", 0.9, (10.0, 10.0, 50.0, 90.0))]
+
+
+def list_models_rows(table: str) -> list[str]:
+    """The rows of --list-models' table (catalogue.describe), its header left out, each with
+    its wrapped and indented lines joined to it by a space."""
+    rows: list[str] = []
+    for line in table.splitlines():
+        if line.startswith(" ") and rows:
+            rows[-1] += " " + line.strip()
+        elif line:
+            rows.append(line)
+    return rows[1:]

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from catalogue import Catalogue, CatalogueError
-from helpers import ROOT, run_app
+from helpers import ROOT, list_models_rows, run_app
 
 HOG = {"name": "people", "type": "detection", "backend": "opencv-hog"}
 
@@ -110,7 +110,13 @@ def test_dashboard_catalogue_names_another_catalogue_with_its_files_beside_it(tm
     path = write(tmp_path, {"networks": [nanodet, HOG]})
     result = run_app("--list-models", env={"DASHBOARD_CATALOGUE": str(path)})
     assert result.returncode == 0, result.stderr
-    assert [line.split()[1:4] for line in result.stdout.splitlines()[1:]] == [
+    assert [line.split()[1:4] for line in list_models_rows(result.stdout)] == [
         ["nanodet-coco", "onnx-nanodet", "yes"],
         ["people", "opencv-hog", "yes"],
     ]
+
+
+def test_a_slow_network_carries_a_note_for_the_page():
+    catalogue = Catalogue()
+    assert "slow" in catalogue.find("background", "u2netp").speed_note
+    assert catalogue.find("background", "selfie-segmentation").speed_note == ""

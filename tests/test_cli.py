@@ -139,3 +139,90 @@ def test_https_with_ssl_cert_and_key(tmp_path):
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=10)
+
+
+def test_a_port_in_use_is_found_before_any_network_loads_with_a_plain_message():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_app("--host", "127.0.0.1", "--port", str(port), "--detection", "--pose")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines == [
+        f"error: cannot listen on 127.0.0.1:{port}: Address already in use: another program "
+        "has this port; stop it or choose another --port"
+    ], result.stderr
+    assert "loaded" not in result.stdout + result.stderr
+
+
+def test_the_start_line_lists_every_address_a_user_can_open(monkeypatch):
+    from app import page_urls
+
+    addresses = {"127.0.0.1", "::1", "192.168.1.20", "10.0.0.5", "fe80::1", "2001:db8::7"}
+    monkeypatch.setattr("security.local_addresses", lambda: addresses)
+    assert page_urls("http", "0.0.0.0", 8050) == [
+        "http://localhost:8050",
+        "http://10.0.0.5:8050",
+        "http://192.168.1.20:8050",
+    ]
+    assert page_urls("https", "::", 443)[-1] == "https://[2001:db8::7]:443"
+    assert page_urls("http", "127.0.0.1", 8050) == ["http://127.0.0.1:8050"]
+
+
+def test_help_shows_the_defaults():
+    help_text = " ".join(run_app("--help").stdout.split())
+    for said in (
+        "--host HOST interface to listen on; 0.0.0.0: every interface",
+        "(default: 0.0.0.0)",
+        "--port PORT port to listen on (default: 8050)",
+        "default: the input's own, 640 for the test pattern",
+        "30 for the test pattern",
+        "a single image is held",
+    ):
+        assert said in help_text, said
+
+
+@pytest.mark.parametrize("log_polls", [False, True])
+def test_verbose_logs_one_timestamp_a_line_and_the_polls_only_when_asked(log_polls):
+    port = free_port()
+    flags = ["--verbose", "--log-polls"] if log_polls else ["--verbose"]
+    process = start_app(port, *flags, merge_output=True)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                requests.get(url + "/stats", timeout=2)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline and process.poll() is None
+                time.sleep(0.1)
+        requests.get(url + "/stream/max_fps", timeout=2)
+        requests.get(url + "/api/properties", timeout=2)
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=10)
+    finally:
+        process.kill()
+    requests_logged = [line for line in output.splitlines() if '"GET ' in line]
+    assert any("/stream/max_fps" in line for line in requests_logged), output
+    polls = [line for line in requests_logged if "/stats" in line or "/api/properties" in line]
+    assert bool(polls) == log_polls, requests_logged
+    for line in requests_logged:
+        assert line.count(time.strftime("%Y")) == 1, line  # the log's timestamp only
+        assert "[" not in line, line  # not werkzeug's own [date] besides
+
+
+def test_the_port_is_bound_at_once_and_refuses_connections_until_the_app_is_ready():
+    from app import listen
+    from cli import parse_args
+
+    server = listen(parse_args(["--host", "127.0.0.1", "--port", "0"]), None)
+    try:
+        port = server.server_port
+        with pytest.raises(ConnectionRefusedError):  # refused, not left waiting while loading
+            socket.create_connection(("127.0.0.1", port), timeout=2)
+        server.listen()
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    finally:
+        server.server_close()

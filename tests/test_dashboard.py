@@ -11,11 +11,14 @@ import pytest
 import requests
 from playwright.sync_api import Page
 
-from helpers import DATA, ConstantScores, wait_for
+from app import create_app
+from helpers import DATA, ConstantScores, StillPerson, wait_for
 from model import ModelSlot
 from networks import create_slot
 from networks.classification import ClassificationModel
-from sources import InputSpec, open_source
+from networks.detection import DetectionModel
+from sources import InputSpec, PatternSource, open_source
+from stream import Pipeline
 
 
 def video_pixels(page: Page) -> np.ndarray:
@@ -131,14 +134,83 @@ def test_stats_panel_and_source_state_are_live(server, open_page):
     assert fps > 0
 
 
-def test_layout_works_on_a_phone(server, open_page):
-    page = open_page(server, width=390, height=844)
+def scroll_to_the_end(page: Page) -> None:
+    page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+    page.wait_for_timeout(100)
+
+
+@pytest.mark.parametrize("width, height", [(390, 844), (1400, 600)])
+def test_the_video_stays_in_view_while_the_settings_scroll(start_server, open_page, width, height):
+    server = slowly_switched_server(start_server)  # a network card, and Stream, Input
+    page = open_page(server, width=width, height=height)
     page.locator("#card-stream").wait_for()
+    ids = page.eval_on_selector_all(".settings-column .card", "cards => cards.map(c => c.id)")
+    assert ids.index("card-classification") < ids.index("card-stream") < ids.index("card-input")
     video = page.locator("#video").bounding_box()
-    card = page.locator("#card-stream").bounding_box()
-    assert card["y"] >= video["y"] + video["height"], "controls stack under the video"
-    assert video["width"] <= 390
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    first_card = page.locator("#card-classification").bounding_box()
+    if width < 992:  # a phone: the settings stack under the video
+        assert first_card["y"] >= video["y"] + video["height"], "controls stack under the video"
+        assert video["height"] <= 0.4 * height, "the video leaves the settings room"
+        column = page.locator(".video-column").bounding_box()
+        assert column["height"] <= 0.5 * height, "and so do the stats and buttons under it"
+    else:  # a wide screen: the settings beside the video
+        assert first_card["x"] >= video["x"] + video["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert page.evaluate("document.documentElement.scrollHeight") > height + 200
+    scroll_to_the_end(page)
+    assert page.evaluate("window.scrollY") > 200, "the page did scroll"
+    last_card = page.locator(f"#{ids[-1]}").bounding_box()
+    assert last_card["y"] + last_card["height"] <= height + 1, "the last card is in view"
+    video = page.locator("#video").bounding_box()
+    assert video["y"] >= 0 and video["y"] + video["height"] <= height, "and so is the video"
+    if width < 992:  # the video stays on top: the settings go under it, not over it
+        top = page.evaluate(
+            "(y) => document.elementFromPoint(195, y).closest('#video') !== null",
+            video["y"] + video["height"] / 2,
+        )
+        assert top
+
+
+def still_person_slot(choice_notes=None) -> ModelSlot:
+    """A detection slot (one person, standing still) with one network, or two with notes."""
+
+    def load(name: str) -> DetectionModel:
+        return DetectionModel(name, StillPerson())
+
+    choices = ("still-person", "slow-person") if choice_notes else ("still-person",)
+    return ModelSlot(load("still-person"), load, choices, choice_notes)
+
+
+def test_controls_have_readable_labels_units_and_help_a_phone_shows(start_server, open_page):
+    server = start_server(networks=[still_person_slot()])
+    page = open_page(server, width=390, height=844)
+    page.locator("#ctl-detection-overlay_alpha").wait_for(state="attached")
+    label = "(path) => document.querySelector(`label[for=ctl${path}]`).textContent.trim()"
+    assert page.evaluate(label, "-stream-jpeg_quality").startswith("JPEG quality")
+    assert page.evaluate(label, "-stream-max_fps").startswith("Max FPS (0 = no cap)")
+    assert page.evaluate(label, "-detection-confidence_threshold").startswith("Min confidence")
+    help_text = page.locator("#card-stream .setting-help", has_text="0: no cap")
+    assert help_text.is_visible(), "the help under the control, not only in a tooltip"
+    page.wait_for_function(
+        "document.getElementById('ctl-detection-overlay_alpha-value').textContent === '31%'"
+    )  # 80 of 255
+    assert server_value(server, "/detection/overlay_alpha") == 80
+    # one network to choose from: shown as text, not as a choice
+    assert page.locator("#ctl-detection-network").evaluate("e => e.tagName") == "SPAN"
+    page.wait_for_function(
+        "document.getElementById('ctl-detection-network').textContent === 'still-person'"
+    )
+    assert page.locator("#no-network").count() == 0
+
+
+def test_a_slow_choice_says_so_and_no_network_says_how_to_add_one(start_server, open_page):
+    server = start_server(networks=[still_person_slot({"slow-person": "slow: 1 fps"})])
+    page = open_page(server)
+    options = page.locator("#ctl-detection-network option").all_text_contents()
+    assert [option.strip() for option in options] == ["still-person", "slow-person (slow: 1 fps)"]
+    bare = open_page(start_server())
+    assert "--detection" in bare.locator("#no-network").text_content()
+    assert bare.locator("#no-network").is_visible()
 
 
 def test_network_cards_show_results_timing_and_switch_networks(start_server, catalogue, open_page):
@@ -186,6 +258,34 @@ def test_video_comes_back_when_the_server_restarts(start_server, open_page, tran
     wait_for(lambda: second.pipeline.broadcaster.stats()["viewers"] >= 1)
     shown = video_pixels(page)
     wait_for(lambda: np.abs(video_pixels(page).astype(int) - shown).mean() > 1)
+
+
+def test_with_the_server_gone_the_page_dims_and_disables_then_shows_the_values_in_force(
+    start_server, open_page
+):
+    first = start_server()
+    page = open_page(first)
+    page.wait_for_function("document.getElementById('source-state').textContent === 'online'")
+    slider = page.locator("#ctl-stream-jpeg_quality")
+    switch = page.locator("#ctl-stream-overlay_stats")
+    assert slider.is_enabled() and not page.locator("#server-lost").is_visible()
+    first.stop()
+    page.wait_for_function("document.body.classList.contains('server-lost')")
+    assert page.locator("#server-lost").is_visible()
+    assert slider.is_disabled() and switch.is_disabled()
+    opacity = "(selector) => getComputedStyle(document.querySelector(selector)).opacity"
+    assert float(page.evaluate(opacity, "#video canvas")) < 0.5, "the video dims"
+    assert float(page.evaluate(opacity, "[data-stat=fps_out]")) < 1, "the stats look stale"
+    # what a page out of step shows (as if changed while the server was away)
+    page.evaluate("""() => { document.getElementById('ctl-stream-jpeg_quality').value = 20;
+        document.getElementById('ctl-stream-overlay_stats').checked = true; }""")
+    second = start_server(port=first.port, jpeg_quality=55)
+    page.wait_for_function("!document.body.classList.contains('server-lost')")
+    page.wait_for_function("document.getElementById('ctl-stream-jpeg_quality').value === '55'")
+    page.wait_for_function("!document.getElementById('ctl-stream-overlay_stats').checked")
+    assert slider.is_enabled() and switch.is_enabled()
+    assert not page.locator("#server-lost").is_visible()
+    assert server_value(second, "/stream/jpeg_quality") == 55
 
 
 def slowly_switched_server(start_server, load_seconds: float = 3.0):
@@ -241,7 +341,7 @@ def test_a_value_off_the_sliders_steps_is_shown_as_it_is(server, open_page):
     )
 
 
-def test_with_the_server_gone_one_message_says_so_and_no_page_error(server, open_page):
+def test_with_a_setting_unreachable_one_message_says_so_and_no_page_error(server, open_page):
     page = open_page(server)
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -249,7 +349,9 @@ def test_with_the_server_gone_one_message_says_so_and_no_page_error(server, open
     page.wait_for_function(
         "document.getElementById('ctl-stream-jpeg_quality-value').textContent === '80'"
     )
-    server.stop()
+    # the setting's requests fail as with the server gone; /stats still answers, so the
+    # controls stay enabled (with the server gone they are disabled: the test above)
+    page.route("**/stream/jpeg_quality", lambda route: route.abort())
     slider.focus()
     for _ in range(6):
         page.keyboard.press("ArrowLeft")
@@ -267,7 +369,7 @@ def test_a_server_restarted_with_other_settings_asks_for_a_reload(start_server, 
     page = open_page(first)
     page.wait_for_function(
         "document.getElementById('ctl-classification-confidence_threshold"
-        "-value').textContent === '0.05'"
+        "-value').textContent === '0.15'"
     )
     first.stop()
     start_server(port=first.port)  # no classification network now
@@ -276,7 +378,7 @@ def test_a_server_restarted_with_other_settings_asks_for_a_reload(start_server, 
         ".some((t) => t.textContent.includes('reload the page'))"
     )
     badge = page.locator("#ctl-classification-confidence_threshold-value")
-    assert badge.text_content() == "0.05"  # the last value known, not NaN
+    assert badge.text_content() == "0.15"  # the last value known, not NaN
 
 
 # A network that drops WebSockets: each one closes without a frame.
@@ -331,3 +433,34 @@ def test_twenty_tabs_all_show_live_video_and_working_controls(server, browser):
         )
     finally:
         context.close()
+
+
+def test_snapshot_downloads_the_annotated_frame_and_fullscreen_shows_the_video(
+    server, open_page, tmp_path
+):
+    page = open_page(server)
+    page.wait_for_function(VIDEO_SHOWN)
+    with page.expect_download() as download_info:
+        page.locator("#snapshot").click()
+    download = download_info.value
+    assert download.suggested_filename.startswith("snapshot-")
+    assert download.suggested_filename.endswith(".jpg")
+    saved = tmp_path / "snapshot.jpg"
+    download.save_as(saved)
+    assert cv2.imread(str(saved)).shape == (240, 320, 3)
+    page.locator("#fullscreen").click()
+    page.wait_for_function(
+        "document.fullscreenElement && document.fullscreenElement.id === 'video'"
+    )
+    page.locator("#fullscreen").evaluate("button => button.click()")  # out of the fullscreen
+    page.wait_for_function("document.fullscreenElement === null")
+
+
+def test_the_page_links_to_the_api_description_only_where_the_app_has_one():
+    source = PatternSource(160, 120, 30)
+    without = create_app(Pipeline(source, lambda: source))
+    assert 'id="api-docs"' not in without.test_client().get("/").text
+    with_docs = create_app(Pipeline(source, lambda: source))
+    with_docs.add_url_rule("/docs", "docs", lambda: "the API")
+    page = with_docs.test_client().get("/").text
+    assert 'id="api-docs" href="/docs"' in page

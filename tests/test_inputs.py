@@ -13,9 +13,13 @@ import pytest
 
 import sources
 from fake_jetson import installed
-from helpers import wait_for
+from helpers import StillPerson, wait_for
 from mjpeg_client import MjpegViewer, decode
+from model import ModelSlot
+from networks.detection import DetectionModel
 from sources import (
+    HELD_IMAGE_RATE,
+    SLIDESHOW_RATE,
     InputSpec,
     JetsonSource,
     PatternSource,
@@ -74,6 +78,40 @@ def test_video_file_loops_forever(start_server, tmp_path):
     server = start_server(open_source(InputSpec(uri=str(video), loop=-1)))
     wait_for(lambda: (latest := server.pipeline.broadcaster.latest) and latest.index > 25)
     assert server.get("/stats").json()["source"]["state"] == "online"
+
+
+def test_a_single_image_is_held_by_default_and_plays_once_when_asked(tmp_path):
+    still = tmp_path / "still.png"
+    cv2.imwrite(str(still), np.full((30, 40, 3), 90, np.uint8))
+    held = open_source(InputSpec(uri=str(still)))
+    assert held.pace == HELD_IMAGE_RATE
+    assert all(next_image(held)[0, 0, 0] == 90 for _ in range(50))
+    once = open_source(InputSpec(uri=f"file://{still}", loop=0))
+    assert next_image(once)[0, 0, 0] == 90 and once.read() is None
+
+
+def test_a_folder_plays_once_by_default(tmp_path):
+    for level in (10, 20):
+        cv2.imwrite(str(tmp_path / f"{level}.png"), np.full((30, 40, 3), level, np.uint8))
+    slideshow = open_source(InputSpec(uri=str(tmp_path)))
+    assert slideshow.pace == SLIDESHOW_RATE
+    assert [next_image(slideshow)[0, 0, 0] for _ in range(2)] == [10, 20]
+    assert slideshow.read() is None
+
+
+def test_the_frame_served_offline_keeps_the_overlays_of_its_results(start_server, tmp_path):
+    still = tmp_path / "grey.png"
+    grey = 128
+    cv2.imwrite(str(still), np.full((120, 160, 3), grey, np.uint8))
+    detector = DetectionModel("still-person", StillPerson())
+    slot = ModelSlot(detector, lambda name: detector, ("still-person",))
+    server = start_server(open_source(InputSpec(uri=str(still), loop=0)), networks=[slot])
+    final_frame_index(server)
+    with MjpegViewer(server.host, server.port) as viewer:
+        offline = decode(viewer.parts(2)[-1].body)
+    left_edge = offline[20:80, 8:13].astype(int)  # StillPerson's box runs down x = 10
+    assert np.abs(left_edge - grey).max() > 60, "the box drawn on the frame served offline"
+    assert np.abs(offline[20:80, 100:150].astype(int) - grey).max() < 12, "and nothing else"
 
 
 def test_image_folder_and_glob_play_as_a_slideshow(tmp_path):

@@ -16,7 +16,7 @@ import requests
 from backends import registry
 from backends.registry import Backend
 from catalogue import Catalogue, CatalogueError, ModelError, describe
-from helpers import free_port, run_app, start_app, wait_for
+from helpers import free_port, list_models_rows, run_app, start_app, wait_for
 from networks import create_slot
 from utils import PropertyRegistry
 
@@ -232,7 +232,7 @@ def test_where_the_jetson_backend_runs_the_jetson_names_are_themselves(monkeypat
     runnable = [entry.name for entry in catalogue.runnable("pose")]
     assert runnable == ["mediapipe-body", "mediapipe-hands", *JETSON_NETWORKS["pose"]]
     assert catalogue.default("pose").name == "mediapipe-body"
-    rows = {line.split()[1]: line.split()[3] for line in describe(catalogue).splitlines()[1:]}
+    rows = {line.split()[1]: line.split()[3] for line in list_models_rows(describe(catalogue))}
     assert rows["ssd-mobilenet-v2"] == "yes" and rows["nanodet-coco"] == "yes"
     assert "->" not in describe(catalogue)
 
@@ -258,7 +258,8 @@ def test_a_jetson_name_whose_stand_in_cannot_run_either_is_a_one_line_error(monk
         f"pose network resnet18-body cannot run here ({not_here()}), nor can mediapipe-body, "
         "which stands in for it: needs the Python package mediapipe"
     )
-    rows = {line.split()[1]: line for line in describe(catalogue).splitlines()[1:] if line}
+    table = describe(catalogue).split("\n\n")[0]
+    rows = {line.split()[1]: line for line in list_models_rows(table)}
     assert f"no: {not_here()}, nor its stand-in mediapipe-body: needs" in rows["resnet18-body"]
 
 
@@ -333,11 +334,12 @@ def test_list_models_shows_each_jetson_name_and_its_stand_in():
     result = run_app("--list-models")
     assert result.returncode == 0, result.stderr
     table, note = result.stdout.split("\n\n")
-    rows = {tuple(line.split()[:2]): line.split()[2:5] for line in table.splitlines()[1:]}
+    rows = {tuple(line.split()[:2]): line.split()[2:5] for line in list_models_rows(table)}
     for network_type, names in JETSON_NETWORKS.items():
         for name, stand_in in names.items():
             assert rows[network_type, name] == ["jetson", "->", stand_in], name
-    assert note == (
+    assert max(len(line) for line in result.stdout.splitlines()) <= 100, "fits a terminal"
+    assert " ".join(note.split()) + "\n" == (
         "-> NAME: cannot run on this machine; asked for, NAME runs in its place "
         f"(jetson-inference networks: {not_here()})\n"
     )

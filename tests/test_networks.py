@@ -26,6 +26,7 @@ from helpers import (
     FixedScores,
     StillPerson,
     frame_of,
+    list_models_rows,
     picture,
     run_app,
     wait_for,
@@ -53,6 +54,14 @@ def efficientnet(catalogue):
 
 def labels_of(result: DetectionResult) -> list[str]:
     return [d.label for d in result.detections]
+
+
+def test_efficientnet_reports_no_junk_on_the_test_pattern_at_its_defaults(efficientnet):
+    pattern = PatternSource()
+    frames = [pattern.read() for _ in range(300)][::30]  # ten frames, the photo sliding across
+    assert [efficientnet.process(frame_of(frame)).classes for frame in frames] == [()] * 10
+    hopper = efficientnet.process(frame_of(picture("grace_hopper.jpg"))).classes
+    assert {score.label for score in hopper} >= {"suit", "military uniform"}, "real ones stay"
 
 
 @pytest.mark.parametrize(
@@ -229,7 +238,7 @@ def test_list_models_marks_what_runs_here():
     result = run_app("--list-models")
     assert result.returncode == 0
     table = result.stdout.split("\n\n")[0]
-    rows = {line.split()[1]: line for line in table.splitlines()[1:]}
+    rows = {line.split()[1]: line for line in list_models_rows(table)}
     assert "yes (default)" in rows["nanodet-coco"] and "yes (default)" in rows["efficientnet-lite0"]
 
 

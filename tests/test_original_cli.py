@@ -161,7 +161,7 @@ def test_jetson_utils_options_for_input_and_output_stand_for_the_input_ones():
     assert (args.input_loop, args.input_flip) == (-1, "vertical")
     args = parse_args(["--width=320", "--input-width=640", "--loop=2", "--input-loop=0"])
     assert (args.input_width, args.input_loop) == (640, 0)
-    assert parse_args([]).input_loop == 0 and parse_args([]).input_flip == "none"
+    assert parse_args([]).input_loop is None and parse_args([]).input_flip == "none"
 
 
 @pytest.mark.parametrize(

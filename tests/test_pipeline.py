@@ -16,7 +16,7 @@ from broadcast import EncodedFrame
 from frame import Frame
 from helpers import ConstantScores, wait_for
 from model import NO_INPUTS, Inputs, ModelSlot
-from networks.classification import ClassificationModel
+from networks.classification import ClassificationModel, ClassificationSettings
 from priority import NETWORK_NICE
 from results import ClassificationResult
 from stream import network_groups
@@ -56,7 +56,8 @@ def test_a_put_answers_while_a_frame_is_in_the_network(start_server, mode):
     finally:
         model.release.set()
     wait_for(lambda: len(model.seen) >= 2)
-    assert model.seen[0] == (0.05, 0.05), "the held frame kept the settings it started with"
+    default = ClassificationSettings().confidence_threshold
+    assert model.seen[0] == (default, default), "the held frame kept the settings it started with"
     assert model.seen[1] == (0.7, 0.7), "the next frame has the new value"
 
 

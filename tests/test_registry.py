@@ -21,7 +21,7 @@ from catalogue import (
     ModelError,
 )
 from cli import build_parser
-from helpers import ROOT
+from helpers import ROOT, list_models_rows
 from model import NETWORK_TYPES, Model
 from networks import MODEL_CLASSES, model_class
 
@@ -142,7 +142,7 @@ def test_list_models_says_no_where_the_runtime_is_missing(runtime):
     result = run_app_without(runtime, "--list-models")
     assert result.returncode == 0, result.stderr[-2000:]
     table = result.stdout.split("\n\n")[0]
-    rows = [line.split(maxsplit=3) for line in table.splitlines()[1:]]
+    rows = [line.split(maxsplit=3) for line in list_models_rows(table)]
     assert len(rows) == len(Catalogue().entries)
     catalogue = Catalogue()
 

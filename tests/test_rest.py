@@ -159,8 +159,10 @@ def test_api_properties_describes_every_setting(knobs_server):
         "choices": None,
         "value": 0.5,
         "help": "a float",
+        "label": "Ratio",
         "writable": True,
     }
+    assert listed["/stream/max_fps"]["label"] == "Max FPS (0 = no cap)"
     assert listed["/knobs/mode"]["choices"] == ["blur", "colour", "image"]
     assert listed["/input/resolution"]["writable"] is False
     assert listed["/input/resolution"]["value"] == "320x240"
