@@ -332,6 +332,7 @@ def test_a_captured_cuda_frame_goes_through_with_no_host_copy_and_one_sync(jetso
     slots = [slot_of("detection"), slot_of("classification")]
     server = start_server(source, networks=slots, network_mode="sync")
     wait_for(lambda: all(server.get("/results").json().values()))
+    wait_for(lambda: server.pipeline.broadcaster.latest)
     counters = jetson.utils.fake_counters
     copies, syncs = counters.host_to_device_copies, counters.device_synchronize
     published = server.pipeline.broadcaster.latest.seq

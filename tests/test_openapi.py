@@ -153,7 +153,8 @@ def test_the_docs_page_shows_every_operation_from_the_server_itself(api_server, 
     operations = sum(len(methods) for methods in document["paths"].values())
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        # the page's policy forbids the string eval of wait_for_function
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, bypass_csp=True)
         requested: list[str] = []
         page.on("request", lambda request: requested.append(request.url))
         page.goto(api_server.url + "/docs", wait_until="load")
