@@ -82,9 +82,15 @@ const Dashboard = (() => {
     const element = document.getElementById(id);
     const shower = (value) => show(element, value);
     const send = sender(path, shower);
-    for (const name of events) element.addEventListener(name, () => send(readValue(element)));
+    let changed = false; // by the user already: the first GET's answer may be older than that
+    for (const name of events) {
+      element.addEventListener(name, () => {
+        changed = true;
+        send(readValue(element));
+      });
+    }
     controls.set(path, {show: shower, busy: () => send.busy() || isActive(element)});
-    getValue(path).then(shower, () => {});
+    getValue(path).then((value) => { if (!changed) shower(value); }, () => {});
   }
 
   const parse = (type, text) => (type === "int" ? parseInt(text, 10) : parseFloat(text));
