@@ -11,10 +11,10 @@ a cat, a cup. So its mask is kept only near the people found by two person netwo
   "person" over the whole frame. A shorter box is a person far off, whom neither DeepLabV3
   (at its 257x257 input) nor the selfie graph sees: its box is kept, corners rounded.
 
-The person networks cost 17-21 ms a frame each on two cores, so they take turns (SCHEDULE):
+The person networks cost 15-21 ms a frame each on two cores, so they take turns (SCHEDULE):
 a frame runs one of them and uses the other's latest result; the first frame and a cut to
 another picture run both. bench/background.py measures this against the alternatives
-(README, "Background").
+(README, "Benchmarks").
 """
 
 from __future__ import annotations
@@ -57,12 +57,13 @@ ROUNDING = 1.2
 PART_OF_LARGER = 0.7  # a small box this much inside a tall person's box is part of them
 THUMBNAIL = (32, 24)
 CUT_LEVEL = 30.0  # mean grey difference (0-255) of two frames' thumbnails that marks a cut
-# Which person networks run on a frame, as (DeepLabV3, NanoDet). Each costs about 17 ms here,
-# so not both on every frame (42 ms): they take turns (24 ms). DeepLabV3 on two frames of three
-# costs the same on average, and NanoDet's walkers, two frames old, fare worse
-# (bench/background.py).
+# Which person networks run on a frame, as (DeepLabV3, NanoDet): DeepLabV3 on two frames of
+# three, NanoDet on the third. Both on every frame cost 42-45 ms a frame here; taking turns
+# one by one, 24-27 ms, as NanoDet's frames cost 4-5 ms more than DeepLabV3's; this, 23-25 ms,
+# within the 25 ms budget. The price: far walkers, from NanoDet boxes up to two frames old,
+# are kept 71% where one by one keeps 86% (bench/background.py, README).
 SEGMENTER, DETECTOR, BOTH = (True, False), (False, True), (True, True)
-SCHEDULE = (SEGMENTER, DETECTOR)
+SCHEDULE = (SEGMENTER, SEGMENTER, DETECTOR)
 
 
 def part(entry: CatalogueEntry, model: str, labels: str | None = None) -> CatalogueEntry:

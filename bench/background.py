@@ -65,7 +65,7 @@ TILE_WIDTH = 400  # of each approach's picture in a saved PNG
 GRID_COLUMNS = 3
 QUIET_SHARE = 0.03  # a timing batch counts while other processes use less of a core than this
 # people-matting with other turns of its person networks (D: DeepLabV3, N: NanoDet)
-SCHEDULES = {"both every frame": (BOTH,), "D, D, N": (SEGMENTER, SEGMENTER, DETECTOR)}
+SCHEDULES = {"both every frame": (BOTH,), "D, N": (SEGMENTER, DETECTOR)}
 
 
 class Composed:
@@ -111,7 +111,7 @@ def approaches(catalogue: Catalogue) -> dict[str, BackgroundModel]:
         for name in ("selfie-segmentation", "u2netp")
     }
     models.update({name: BackgroundModel(name, matting) for name, matting in built.items()})
-    models["people-matting (default): D, N"] = load_model(entry)  # type: ignore[assignment]
+    models["people-matting (default): D, D, N"] = load_model(entry)  # type: ignore[assignment]
     return models
 
 

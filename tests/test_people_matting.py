@@ -114,7 +114,7 @@ def test_person_boxes_near_unless_an_animal_and_far_unless_part_of_a_taller_one(
 
 def test_the_person_networks_take_turns_and_both_run_on_a_cut():
     turns = Turns()
-    street_frames = [scene.image for scene in scenes.street(4)]
+    street_frames = [scene.image for scene in scenes.street(len(SCHEDULE) + 2)]
     assert [turns.due(image) for image in street_frames] == [BOTH, *SCHEDULE, SCHEDULE[0]]
     assert {SEGMENTER, DETECTOR} <= set(SCHEDULE) and BOTH not in SCHEDULE
     cat = NO_PERSON["cat"]
@@ -123,6 +123,6 @@ def test_the_person_networks_take_turns_and_both_run_on_a_cut():
     darker = (cat * 0.5).astype(np.uint8)
     assert np.abs(cat.astype(float) - darker).mean() > CUT_LEVEL
     assert turns.due(darker) == BOTH
-    thirds = Turns((SEGMENTER, SEGMENTER, DETECTOR))
-    due = [thirds.due(image) for image in street_frames]
-    assert due == [BOTH, SEGMENTER, SEGMENTER, DETECTOR]
+    one_by_one = Turns((SEGMENTER, DETECTOR))
+    due = [one_by_one.due(image) for image in street_frames[:4]]
+    assert due == [BOTH, SEGMENTER, DETECTOR, SEGMENTER]
