@@ -75,7 +75,6 @@ log = logging.getLogger("dashboard")
 # PUT could wait several times that (bench/settings.py).
 GIL_SWITCH_INTERVAL_S = 0.001
 LOCAL_HOSTS = ("127.0.0.1", "::1", "localhost")  # --host values that reach no one else
-API_DOCS = "/docs"  # the API's description, which the page links to where the app has it
 
 
 def create_app(
@@ -150,7 +149,6 @@ def create_app(
             cameras=list(dashboard.cameras),
             webrtc_output=bool(webrtc and webrtc.output),
             webrtc_input=bool(webrtc and webrtc.input),
-            api_docs=API_DOCS if served_to_get(app, API_DOCS) else None,
         )
 
     @per_camera("/video_feed")
