@@ -598,6 +598,8 @@ class Pipeline:
             try:
                 if frame is None:
                     if last is not None and self.capture.state in (RECONNECTING, OFFLINE):
+                        if self.network_mode == ASYNC:  # a worker may have finished it since
+                            last_results = self._results_for(last)
                         self._publish_offline(last, last_results)
                     continue
                 if processed >= 0:

@@ -6,6 +6,7 @@ import functools
 import http.server
 import logging
 import threading
+import time
 
 import cv2
 import numpy as np
@@ -99,14 +100,25 @@ def test_a_folder_plays_once_by_default(tmp_path):
     assert slideshow.read() is None
 
 
+class SlowStillPerson(StillPerson):
+    """StillPerson, slower than the capture of a one-frame input."""
+
+    def detect(self, image: np.ndarray, confidence_threshold: float, nms_threshold: float):
+        time.sleep(0.3)
+        return super().detect(image, confidence_threshold, nms_threshold)
+
+
 def test_the_frame_served_offline_keeps_the_overlays_of_its_results(start_server, tmp_path):
     still = tmp_path / "grey.png"
     grey = 128
     cv2.imwrite(str(still), np.full((120, 160, 3), grey, np.uint8))
-    detector = DetectionModel("still-person", StillPerson())
+    detector = DetectionModel("still-person", SlowStillPerson())
     slot = ModelSlot(detector, lambda name: detector, ("still-person",))
     server = start_server(open_source(InputSpec(uri=str(still), loop=0)), networks=[slot])
     final_frame_index(server)
+    # In async mode the one frame is shown before its result comes: the frame served offline
+    # from then on has its overlays (the second part is published after the wait).
+    wait_for(lambda: server.get("/results").json()["detection"])
     with MjpegViewer(server.host, server.port) as viewer:
         offline = decode(viewer.parts(2)[-1].body)
     left_edge = offline[20:80, 8:13].astype(int)  # StillPerson's box runs down x = 10
