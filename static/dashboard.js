@@ -5,6 +5,27 @@
 // or one of them (the picker), and the stats and results are that camera's.
 "use strict";
 
+// Calls `follow` (an async poll that handles its own errors) every `ms`, counted from the end of
+// its last answer, so that a slow server never gets a queue of polls from one tab; a hidden tab
+// does not poll, and catches up as soon as it is shown again.
+function pollEvery(ms, follow) {
+  let due = false; // a poll is under way or waiting for its turn
+  const next = (delay) => {
+    if (due || document.hidden) return;
+    due = true;
+    setTimeout(async () => {
+      try {
+        await follow();
+      } finally {
+        due = false;
+        next(ms);
+      }
+    }, delay);
+  };
+  document.addEventListener("visibilitychange", () => next(0));
+  next(ms);
+}
+
 const Dashboard = (() => {
   const POLL_MS = 1000;
   const MIN_PUT_INTERVAL_MS = 150;
@@ -344,9 +365,9 @@ const Dashboard = (() => {
     Cameras.start();
     if (document.getElementById("card-camera")) Webcam.start();
     followStats();
-    setInterval(followProperties, POLL_MS);
-    setInterval(followStats, POLL_MS);
-    setInterval(followResults, POLL_MS);
+    pollEvery(POLL_MS, followProperties);
+    pollEvery(POLL_MS, followStats);
+    pollEvery(POLL_MS, followResults);
   }
 
   return {request, putValue, showMessage, start};
@@ -424,7 +445,7 @@ const Cameras = (() => {
     }
     document.getElementById("camera-running").addEventListener("change", setRunning);
     choose("");
-    setInterval(followCameras, POLL_MS);
+    pollEvery(POLL_MS, followCameras);
   }
 
   return {start, base};

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from urllib.parse import urlparse
 
@@ -461,3 +462,34 @@ def test_the_page_links_to_the_api_description():
     client = create_app(Pipeline(source, lambda: source)).test_client()
     assert 'id="api-docs" href="/docs"' in client.get("/").text
     assert client.get("/docs").status_code == 200
+
+
+def test_a_slow_server_gets_one_poll_at_a_time_from_each_of_the_pages_loops(
+    server, open_page, monkeypatch
+):
+    """Each poll waits for the answer to the one before: a server taking 2.5 s to answer /stats
+    has at most the first load's request and one poll under way (polling every second whatever
+    the answers, as the page once did, had three under way here; with nineteen such tabs
+    open, the twentieth took over 15 s to load, against 2 s at most now)."""
+    answer_stats = server.pipeline.stats
+    lock = threading.Lock()
+    under_way, most = 0, 0
+
+    def slow_stats():
+        nonlocal under_way, most
+        with lock:
+            under_way += 1
+            most = max(most, under_way)
+        try:
+            time.sleep(2.5)
+            return answer_stats()
+        finally:
+            with lock:
+                under_way -= 1
+
+    monkeypatch.setattr(server.pipeline, "stats", slow_stats)
+    page = open_page(server)
+    page.wait_for_timeout(8000)
+    polls = [request for request in page.requests if request.url.endswith("/stats")]
+    assert len(polls) >= 3, "the page goes on polling"
+    assert most <= 2, f"{most} polls of /stats under way at once"
