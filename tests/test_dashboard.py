@@ -415,7 +415,7 @@ def test_twenty_tabs_all_show_live_video_and_working_controls(server, browser):
         pages = []
         for _ in range(20):
             page = context.new_page()
-            page.goto(server.url + "/", wait_until="load", timeout=15000)
+            page.goto(server.url + "/", wait_until="load", timeout=60000)
             pages.append(page)
         wait_for(lambda: server.pipeline.broadcaster.stats()["websocket_viewers"] == 20)
         for page in pages:
