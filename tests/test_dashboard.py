@@ -493,3 +493,36 @@ def test_a_slow_server_gets_one_poll_at_a_time_from_each_of_the_pages_loops(
     polls = [request for request in page.requests if request.url.endswith("/stats")]
     assert len(polls) >= 3, "the page goes on polling"
     assert most <= 2, f"{most} polls of /stats under way at once"
+
+
+def test_a_hidden_tab_stops_polling_and_catches_up_when_shown(server, open_page, monkeypatch):
+    answer_stats = server.pipeline.stats
+    polls: list[None] = []  # /stats requests, counted by the server
+
+    def counted_stats():
+        polls.append(None)
+        return answer_stats()
+
+    monkeypatch.setattr(server.pipeline, "stats", counted_stats)
+    page = open_page(server)
+
+    def answered() -> int:
+        return len(polls)
+
+    def set_hidden(hidden: bool) -> None:  # what the browser does when the tab is switched
+        page.evaluate(
+            """(hidden) => {
+                Object.defineProperty(document, "hidden", {value: hidden, configurable: true});
+                document.dispatchEvent(new Event("visibilitychange"));
+            }""",
+            hidden,
+        )
+
+    wait_for(lambda: answered() >= 2)
+    set_hidden(True)
+    page.wait_for_timeout(1500)  # a poll under way when the tab was hidden may still end
+    hidden_from = answered()
+    page.wait_for_timeout(3000)
+    assert answered() == hidden_from, "no poll while the tab is hidden"
+    set_hidden(False)
+    wait_for(lambda: answered() >= hidden_from + 2)
