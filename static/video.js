@@ -34,6 +34,7 @@ const Video = (() => {
     let peer = null; // the WebRTC connection, while there is one
     let webrtcWorked = false;
     let stopped = true;
+    let paused = false; // the tab is hidden: nothing streams until it is shown again
 
     function show(element) {
       for (const each of [canvas, image, player]) if (each) each.hidden = each !== element;
@@ -71,7 +72,9 @@ const Video = (() => {
       if (!everWorked && failedTries >= TRIES_BEFORE_MJPEG) {
         useMjpeg();
       } else {
-        setTimeout(() => { if (!socket && box.dataset.transport === "websocket") openSocket(); },
+        setTimeout(() => {
+          if (!socket && !paused && box.dataset.transport === "websocket") openSocket();
+        },
           gotFrame ? 0 : RETRY_MS);
       }
     }
@@ -185,7 +188,9 @@ const Video = (() => {
         player.srcObject = null;
         useWebSocket();
       } else {
-        setTimeout(() => { if (!peer && box.dataset.transport === "webrtc") openPeer(); }, RETRY_MS);
+        setTimeout(() => {
+          if (!peer && !paused && box.dataset.transport === "webrtc") openPeer();
+        }, RETRY_MS);
       }
     }
 
@@ -195,7 +200,7 @@ const Video = (() => {
     // connection may take half a minute to say it failed, so it is made anew.
     function reconnect() {
       const transport = box.dataset.transport;
-      if (stopped) return;
+      if (stopped || paused) return;
       if (transport === "mjpeg") {
         image.src = `${box.dataset.base || ""}/video_feed?t=${Date.now()}`;
       } else if (transport === "webrtc") {
@@ -239,9 +244,19 @@ const Video = (() => {
       closeAll();
     }
 
+    // A hidden tab streams nothing: its video connection closes, so the server stops sending
+    // (and a camera nobody else watches can idle, see --idle-stop); shown again, it reconnects.
+    function setHidden(hidden) {
+      if (hidden === paused) return;
+      paused = hidden;
+      if (stopped) return;
+      if (paused) closeAll();
+      else reconnect();
+    }
+
     image.addEventListener("load", () => { if (!frames) shown(-1, Date.now() / 1000); });
     image.addEventListener("error", () => { if (!stopped) setTimeout(reconnect, RETRY_MS); });
-    return {start, stop, reconnect, switchTo};
+    return {start, stop, reconnect, switchTo, setHidden};
   }
 
   function of(box) {
@@ -252,6 +267,9 @@ const Video = (() => {
   // Play the page's main video (#video); the grid's boxes play when shown (Cameras).
   function start() {
     of(document.getElementById("video")).start();
+    document.addEventListener("visibilitychange", () => {
+      for (const each of players.values()) each.setHidden(document.hidden);
+    });
   }
 
   function reconnect() {

@@ -495,6 +495,18 @@ def test_a_slow_server_gets_one_poll_at_a_time_from_each_of_the_pages_loops(
     assert most <= 2, f"{most} polls of /stats under way at once"
 
 
+def set_hidden(page: Page, hidden: bool) -> None:
+    """What the browser does when the user switches to another tab and back (a headless page
+    is never hidden by itself)."""
+    page.evaluate(
+        """(hidden) => {
+            Object.defineProperty(document, "hidden", {value: hidden, configurable: true});
+            document.dispatchEvent(new Event("visibilitychange"));
+        }""",
+        hidden,
+    )
+
+
 def test_a_hidden_tab_stops_polling_and_catches_up_when_shown(server, open_page, monkeypatch):
     answer_stats = server.pipeline.stats
     polls: list[None] = []  # /stats requests, counted by the server
@@ -509,20 +521,26 @@ def test_a_hidden_tab_stops_polling_and_catches_up_when_shown(server, open_page,
     def answered() -> int:
         return len(polls)
 
-    def set_hidden(hidden: bool) -> None:  # what the browser does when the tab is switched
-        page.evaluate(
-            """(hidden) => {
-                Object.defineProperty(document, "hidden", {value: hidden, configurable: true});
-                document.dispatchEvent(new Event("visibilitychange"));
-            }""",
-            hidden,
-        )
-
     wait_for(lambda: answered() >= 2)
-    set_hidden(True)
+    set_hidden(page, True)
     page.wait_for_timeout(1500)  # a poll under way when the tab was hidden may still end
     hidden_from = answered()
     page.wait_for_timeout(3000)
     assert answered() == hidden_from, "no poll while the tab is hidden"
-    set_hidden(False)
+    set_hidden(page, False)
     wait_for(lambda: answered() >= hidden_from + 2)
+
+
+@pytest.mark.parametrize("transport", ["websocket", "mjpeg"])
+def test_a_hidden_tab_closes_its_video_and_plays_again_when_shown(server, open_page, transport):
+    page = open_page(server, path=f"/?video={transport}")
+    page.wait_for_function(VIDEO_SHOWN)
+    viewers = server.pipeline.broadcaster.stats
+    wait_for(lambda: viewers()["viewers"] == 1)
+    set_hidden(page, True)
+    wait_for(lambda: viewers()["viewers"] == 0)
+    set_hidden(page, False)
+    wait_for(lambda: viewers()["viewers"] == 1)
+    first = video_pixels(page)  # and the picture moves again
+    wait_for(lambda: np.abs(video_pixels(page).astype(int) - first).mean() > 1)
+    assert page.locator("#video").get_attribute("data-transport") == transport
