@@ -16,6 +16,7 @@ from typing import Any, Literal, TypeVar
 import cv2
 import numpy as np
 from jsonschema import Draft202012Validator
+from playwright.sync_api import Page
 
 from frame import Frame
 from results import Detection
@@ -149,3 +150,15 @@ def list_models_rows(table: str) -> list[str]:
         elif line:
             rows.append(line)
     return rows[1:]
+
+
+def set_hidden(page: Page, hidden: bool) -> None:
+    """What the browser does when the user switches to another tab and back (a headless page
+    is never hidden by itself)."""
+    page.evaluate(
+        """(hidden) => {
+            Object.defineProperty(document, "hidden", {value: hidden, configurable: true});
+            document.dispatchEvent(new Event("visibilitychange"));
+        }""",
+        hidden,
+    )

@@ -13,7 +13,7 @@ import requests
 from playwright.sync_api import Page
 
 from app import create_app
-from helpers import DATA, ConstantScores, StillPerson, wait_for
+from helpers import DATA, ConstantScores, StillPerson, set_hidden, wait_for
 from model import ModelSlot
 from networks import create_slot
 from networks.classification import ClassificationModel
@@ -493,18 +493,6 @@ def test_a_slow_server_gets_one_poll_at_a_time_from_each_of_the_pages_loops(
     polls = [request for request in page.requests if request.url.endswith("/stats")]
     assert len(polls) >= 3, "the page goes on polling"
     assert most <= 2, f"{most} polls of /stats under way at once"
-
-
-def set_hidden(page: Page, hidden: bool) -> None:
-    """What the browser does when the user switches to another tab and back (a headless page
-    is never hidden by itself)."""
-    page.evaluate(
-        """(hidden) => {
-            Object.defineProperty(document, "hidden", {value: hidden, configurable: true});
-            document.dispatchEvent(new Event("visibilitychange"));
-        }""",
-        hidden,
-    )
 
 
 def test_a_hidden_tab_stops_polling_and_catches_up_when_shown(server, open_page, monkeypatch):

@@ -18,7 +18,7 @@ from websockets.sync.client import connect
 
 from app import server_ssl_context
 from bench.timecode import GLASS_TO_GLASS, TimeCodeSource
-from helpers import picture, self_signed_pair, wait_for
+from helpers import picture, self_signed_pair, set_hidden, wait_for
 from mjpeg_client import decode
 from networks import create_slot
 from tools.chromium import CHROMIUM, CHROMIUM_ARGS
@@ -205,3 +205,24 @@ def test_a_second_browser_that_sends_takes_over_and_the_first_is_told(start_serv
     assert first.locator("#camera-send").text_content() == "Send"
     counted = server.get("/stats").json()["webrtc"]["input"]["frames_received"]
     wait_for(lambda: server.get("/stats").json()["webrtc"]["input"]["frames_received"] > counted)
+
+
+def test_a_hidden_tab_closes_its_webrtc_peer_and_plays_again_when_shown(start_server, open_page):
+    webrtc = open_webrtc(OUTPUT, None)
+    assert webrtc is not None and webrtc.output is not None
+    server = start_server(TimeCodeSource(), outputs=[webrtc.output], webrtc=webrtc)
+    page = open_page(server)
+    page.wait_for_function(f"{FRAMES_SHOWN} > 10")
+    output = webrtc.output
+
+    def peers() -> object:
+        return output.stats()["peers"]
+
+    wait_for(lambda: peers() == 1)
+    set_hidden(page, True)
+    wait_for(lambda: peers() == 0)
+    shown = int(page.evaluate(FRAMES_SHOWN))
+    set_hidden(page, False)
+    page.wait_for_function(f"{FRAMES_SHOWN} > {shown + 10}")
+    assert peers() == 1
+    assert page.locator("#video").get_attribute("data-transport") == "webrtc"
