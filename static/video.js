@@ -121,7 +121,7 @@ const Video = (() => {
     function useWebSocket() {
       box.dataset.transport = "websocket";
       show(canvas);
-      openSocket();
+      if (!paused) openSocket();
     }
 
     function useMjpeg() {
@@ -156,7 +156,7 @@ const Video = (() => {
       player.requestVideoFrameCallback(onFrame);
       player.addEventListener("resize", () => fitBox(player.videoWidth, player.videoHeight));
       window.addEventListener("pagehide", () => { if (peer) peer.close(); }); // the server knows
-      openPeer();
+      if (!paused) openPeer();
     }
 
     async function openPeer() {
@@ -217,6 +217,7 @@ const Video = (() => {
 
     function start() {
       stopped = false;
+      paused = document.hidden; // a page opened in a background tab plays once it is shown
       const asked = new URLSearchParams(location.search).get("video");
       const webrtc = box.dataset.webrtc && !box.dataset.base && player
         && "RTCPeerConnection" in window && "requestVideoFrameCallback" in player;

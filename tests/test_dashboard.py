@@ -532,3 +532,21 @@ def test_a_hidden_tab_closes_its_video_and_plays_again_when_shown(server, open_p
     first = video_pixels(page)  # and the picture moves again
     wait_for(lambda: np.abs(video_pixels(page).astype(int) - first).mean() > 1)
     assert page.locator("#video").get_attribute("data-transport") == transport
+
+
+def test_a_page_opened_in_a_hidden_tab_plays_once_it_is_shown(server, browser):
+    context = browser.new_context(bypass_csp=True)
+    try:
+        context.add_init_script(
+            'Object.defineProperty(document, "hidden", {value: true, configurable: true});'
+        )
+        page = context.new_page()
+        page.goto(server.url + "/", wait_until="load")
+        page.wait_for_function("document.getElementById('video').dataset.transport")
+        page.wait_for_timeout(2000)
+        assert server.pipeline.broadcaster.stats()["viewers"] == 0, "no video while hidden"
+        set_hidden(page, False)
+        page.wait_for_function(VIDEO_SHOWN)
+        assert server.pipeline.broadcaster.stats()["viewers"] == 1
+    finally:
+        context.close()
