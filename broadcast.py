@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import logging
 import selectors
 import socket
@@ -31,7 +32,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from meters import Average
-from websocket_video import CLOSE_FRAME, ClientFrames
+from mjpeg import encode_part
+from websocket_video import CLOSE_FRAME, ClientFrames, video_message
 
 log = logging.getLogger(__name__)
 
@@ -46,14 +48,21 @@ WOULD_BLOCK = (BlockingIOError, InterruptedError, ssl.SSLWantWriteError, ssl.SSL
 @dataclass(frozen=True)
 class EncodedFrame:
     """A published frame: its sequence number, the capture index and time, the JPEG, and the
-    JPEG framed for each kind of viewer: an MJPEG part, a WebSocket message."""
+    JPEG framed for each kind of viewer (an MJPEG part, a WebSocket message), each framed once,
+    when the first viewer of its kind needs it."""
 
     seq: int
     index: int
     timestamp: float
     jpeg: bytes
-    part: bytes
-    message: bytes
+
+    @functools.cached_property
+    def part(self) -> bytes:
+        return encode_part(self.jpeg, self.index, self.timestamp)
+
+    @functools.cached_property
+    def message(self) -> bytes:
+        return video_message(self.jpeg, self.index, self.timestamp)
 
 
 @dataclass(eq=False)

@@ -32,13 +32,11 @@ from draw import BLACK, Overlay
 from frame import Frame
 from images import ImagePool, host_view
 from meters import SECONDS_BUCKETS, Average, RateMeter
-from mjpeg import encode_part
 from model import NETWORK_TYPES, ModelSlot
 from priority import lower_this_thread
 from results import Result
 from sources import Source
 from utils import PropertyRegistry, attribute_property, rest_property
-from websocket_video import video_message
 
 if TYPE_CHECKING:
     from outputs import Output
@@ -670,16 +668,7 @@ class Pipeline:
         jpeg = encode_jpeg(image, self.stream.jpeg_quality)
         self._encode_ms.add((time.perf_counter() - started) * 1000)
         self._seq += 1
-        self.broadcaster.publish(
-            EncodedFrame(
-                self._seq,
-                frame.index,
-                frame.timestamp,
-                jpeg,
-                encode_part(jpeg, frame.index, frame.timestamp),
-                video_message(jpeg, frame.index, frame.timestamp),
-            )
-        )
+        self.broadcaster.publish(EncodedFrame(self._seq, frame.index, frame.timestamp, jpeg))
         self._output.tick()
         for output in self.outputs:
             output.write(image, frame)
