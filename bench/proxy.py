@@ -106,8 +106,14 @@ def arrival(part: Part, shown: int) -> Arrival:
     return Arrival(time.time(), part.frame_index, part.timestamp, shown)
 
 
-def watch_over_http2(proxy: Proxy, parts: int, path: str = "/video_feed") -> tuple[str, float]:
-    """curl --http2 through the proxy for `parts` parts: the protocol it spoke, and fps."""
+def watch_over_http2(
+    proxy: Proxy,
+    parts: int,
+    path: str = "/video_feed",
+    before_leaving: Callable[[], object] = lambda: None,
+) -> tuple[str, float]:
+    """curl --http2 through the proxy for `parts` parts: the protocol it spoke, and fps.
+    `before_leaving` is called once the parts are in, while curl is still watching."""
     curl = subprocess.Popen(
         ["curl", "--silent", "--http2", "--cacert", str(proxy.certificate), "--include",
          "--no-buffer", proxy.url + path],
@@ -124,7 +130,9 @@ def watch_over_http2(proxy: Proxy, parts: int, path: str = "/video_feed") -> tup
             if new and not first:
                 first, new = time.monotonic(), new - 1
             got += new
-        return status, (got - 1) / (time.monotonic() - first)
+        fps = (got - 1) / (time.monotonic() - first)
+        before_leaving()
+        return status, fps
     finally:
         curl.kill()
         curl.wait()
