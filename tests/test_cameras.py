@@ -192,8 +192,9 @@ def test_cameras_share_a_slow_network_fairly(serve_cameras):
 
     slot = ModelSlot(load("slow"), load, ("slow",))
     serve_cameras(specs("a", "b", "c", "d"), [slot])
-    wait_for(lambda: len(slot.camera_rates) == 4)
-    before = {camera: slot.result_for(camera).frame for camera in "abcd"}  # type: ignore[union-attr]
+    # each camera's first result kept (a camera is in camera_rates a moment before its result is)
+    firsts = wait_for(lambda: all(r := [slot.result_for(c) for c in "abcd"]) and r)
+    before = {camera: result.frame for camera, result in zip("abcd", firsts, strict=True) if result}
     counts = dict.fromkeys("abcd", 0)
     seen = dict(before)
 

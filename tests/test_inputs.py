@@ -49,8 +49,14 @@ def next_image(source: Source) -> np.ndarray:
 
 
 def final_frame_index(server) -> int:
+    """The index of the input's last frame, once it is published. The capture says offline as
+    it reads past that frame, which the processing thread, a frame or more behind on a busy
+    machine, may not have published yet: wait until it has."""
     wait_for(lambda: server.get("/stats").json()["source"]["state"] == "offline")
-    return server.pipeline.broadcaster.latest.index
+    last = server.pipeline._frames.wait_newer(-1, 0)  # no frame comes after offline
+    assert last is not None
+    wait_for(lambda: (latest := server.pipeline.broadcaster.latest) and latest.index == last.index)
+    return last.index
 
 
 @pytest.mark.parametrize("loop, frames_served", [(0, 10), (2, 30)])
