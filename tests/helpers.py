@@ -60,9 +60,11 @@ def free_port() -> int:
 def run_app(
     *args: str, timeout: float = 60, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run `python app.py ARGS` to its end, with `env` added to the environment."""
+    """Run `python app.py ARGS` to its end, with `env` added to the environment. It listens on
+    127.0.0.1 and a free port unless ARGS say otherwise, so that a dashboard already running on
+    this machine (on the default port 8050) does not answer for it."""
     return subprocess.run(
-        [sys.executable, "app.py", *args],
+        [sys.executable, "app.py", "--host", "127.0.0.1", "--port", "0", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
