@@ -57,14 +57,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# The first arguments of an app a test runs to its end: it listens on 127.0.0.1 and a free port
+# unless later arguments say otherwise, so a dashboard already running on this machine (on the
+# default port 8050) does not make it fail.
+ANY_LOCAL_PORT = ("--host", "127.0.0.1", "--port", "0")
+
+
 def run_app(
     *args: str, timeout: float = 60, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run `python app.py ARGS` to its end, with `env` added to the environment. It listens on
-    127.0.0.1 and a free port unless ARGS say otherwise, so that a dashboard already running on
-    this machine (on the default port 8050) does not answer for it."""
+    """Run `python app.py ANY_LOCAL_PORT ARGS` to its end, with `env` added to the environment."""
     return subprocess.run(
-        [sys.executable, "app.py", "--host", "127.0.0.1", "--port", "0", *args],
+        [sys.executable, "app.py", *ANY_LOCAL_PORT, *args],
         cwd=ROOT,
         capture_output=True,
         text=True,

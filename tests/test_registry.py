@@ -21,7 +21,7 @@ from catalogue import (
     ModelError,
 )
 from cli import build_parser
-from helpers import ROOT, list_models_rows
+from helpers import ANY_LOCAL_PORT, ROOT, list_models_rows
 from model import NETWORK_TYPES, Model
 from networks import MODEL_CLASSES, model_class
 
@@ -133,7 +133,11 @@ def run_app_without(package: str, *args: str) -> subprocess.CompletedProcess:
         " runpy.run_path('app.py', run_name='__main__')"
     )
     return subprocess.run(
-        [sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", code, *ANY_LOCAL_PORT, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 

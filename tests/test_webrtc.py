@@ -18,7 +18,7 @@ import requests
 from websockets.sync.client import connect
 
 from bench.webrtc_peers import Receiver, send_picture
-from helpers import DATA, ROOT, free_port, picture, wait_for
+from helpers import ANY_LOCAL_PORT, DATA, ROOT, free_port, picture, wait_for
 from mjpeg_client import MjpegViewer, decode
 from networks import create_slot
 from sources import InputSpec, open_source
@@ -311,7 +311,7 @@ BLOCK_AIORTC = (
 )
 def test_without_aiortc_asking_for_webrtc_is_one_line_saying_what_to_install(flag, uri):
     result = subprocess.run(
-        [sys.executable, "-c", BLOCK_AIORTC, flag, uri],
+        [sys.executable, "-c", BLOCK_AIORTC, *ANY_LOCAL_PORT, flag, uri],
         cwd=ROOT,
         capture_output=True,
         text=True,
